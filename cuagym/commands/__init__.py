@@ -1,0 +1,1 @@
+"""Command-line front ends that combine several packages (kept out of the packages themselves)."""

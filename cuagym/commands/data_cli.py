@@ -1,0 +1,133 @@
+"""``cuagym data``: validate tuples, import CUA-Gym tuples, write a dataset manifest.
+
+    cuagym data validate data/tuples [--jobs 2] [--no-ui] [--json report.json]
+    cuagym data import-cuagym SRC DST
+    cuagym data manifest data/tuples
+
+``validate`` starts the hub apps the tuples need on loopback (hardened mode), runs every
+check of :mod:`cuagym.data.validate` in the sandbox, replays golden UI trajectories in
+Chromium, prints a table per tuple and a summary, and exits 1 if any tuple fails.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+import time
+from pathlib import Path
+
+
+def _validate(args: argparse.Namespace) -> int:
+    from cuagym.data.format import TupleError, load_tuple
+    from cuagym.data.sandbox import Limits, sandbox_available
+    from cuagym.data.validate import HubEndpoints, iter_tuple_dirs, validate_all
+    from cuagym.hub.core.registry import app_names
+    from cuagym.hub.launcher import HubProcess
+
+    problem = sandbox_available()
+    if problem:
+        print(f"cuagym data validate: {problem}", file=sys.stderr)
+        return 2
+    root = Path(args.path)
+    if not root.exists():
+        print(f"cuagym data validate: {root} does not exist", file=sys.stderr)
+        return 2
+    dirs = list(iter_tuple_dirs(root))
+    if args.only:
+        dirs = [d for d in dirs if any(d.name.startswith(p) for p in args.only.split(","))]
+    if not dirs:
+        print(f"cuagym data validate: no tuples (folders with task_config.json) under {root}", file=sys.stderr)
+        return 2
+    needed: set[str] = set()
+    for d in dirs:
+        try:
+            needed |= set(load_tuple(d).apps)
+        except TupleError:
+            pass
+    apps = sorted(needed & set(app_names())) or app_names()[:1]
+    replayer = None
+    if not args.no_ui:
+        from cuagym.rollout.replay import GoldenReplayer
+        replayer = GoldenReplayer()
+    t0 = time.monotonic()
+    done = [0]
+
+    def show(rep) -> None:
+        done[0] += 1
+        mark = "PASS" if rep.ok else "FAIL"
+        print(f"[{done[0]}/{len(dirs)}] {mark} {rep.id}")
+        for c in rep.checks:
+            if args.verbose or not c.ok:
+                print(f"      {'ok  ' if c.ok else 'FAIL'} {c.name:<28} {c.seconds:6.2f}s  {c.detail}")
+        sys.stdout.flush()
+
+    with HubProcess(apps) as hub:
+        reports = validate_all(dirs, HubEndpoints(hub.urls, hub.admin_token), jobs=args.jobs, ui_replay=replayer,
+                               limits=Limits(timeout_s=args.timeout), on_report=show)
+    if replayer:
+        replayer.close()
+    elapsed = time.monotonic() - t0
+    failed = [r for r in reports if not r.ok]
+    counts: dict[str, list[int]] = {}
+    for r in reports:
+        for c in r.checks:
+            counts.setdefault(c.name.split(":")[0], [0, 0])[0 if c.ok else 1] += 1
+    print("\ncheck                          passed  failed")
+    for name, (ok, bad) in sorted(counts.items()):
+        print(f"{name:<30} {ok:>6}  {bad:>6}")
+    print(f"\n{len(reports) - len(failed)}/{len(reports)} tuples passed in {elapsed:.1f} s "
+          f"({args.jobs} jobs){'; UI replay skipped' if args.no_ui else ''}")
+    if args.json:
+        Path(args.json).write_text(json.dumps([{"id": r.id, "path": r.path, "ok": r.ok,
+                                                "checks": [c.__dict__ for c in r.checks]} for r in reports],
+                                              indent=2))
+    return 1 if failed else 0
+
+
+def _import(args: argparse.Namespace) -> int:
+    from cuagym.data.import_cuagym import ImportError_, import_dir
+    from cuagym.hub.core.registry import app_names
+
+    try:
+        rep = import_dir(args.src, args.dst, None if args.any_app else set(app_names()))
+    except ImportError_ as e:
+        print(f"cuagym data import-cuagym: {e}", file=sys.stderr)
+        return 2
+    for p in rep.converted:
+        print(f"converted {p}")
+    for src, why in rep.skipped.items():
+        print(f"skipped   {src}: {why}", file=sys.stderr)
+    print(f"{len(rep.converted)} converted, {len(rep.skipped)} skipped")
+    return 0 if rep.converted and not rep.skipped else (1 if rep.skipped else 2)
+
+
+def _manifest(args: argparse.Namespace) -> int:
+    from cuagym.data.dataset import write_manifest
+
+    n = write_manifest(args.path)
+    print(f"wrote {Path(args.path) / 'manifest.jsonl'} ({n} tuples)")
+    return 0
+
+
+def main(argv: list[str] | None = None) -> int:
+    p = argparse.ArgumentParser(prog="cuagym data", description="Validate, import and index tuples.")
+    sub = p.add_subparsers(dest="cmd", required=True, metavar="{validate,import-cuagym,manifest}")
+    v = sub.add_parser("validate", help="check every tuple under PATH")
+    v.add_argument("path")
+    v.add_argument("--jobs", type=int, default=2, help="tuples checked in parallel (default 2)")
+    v.add_argument("--no-ui", action="store_true", help="skip the golden UI replay in Chromium")
+    v.add_argument("--only", default="", help="comma-separated id prefixes to check")
+    v.add_argument("--timeout", type=float, default=30.0, help="seconds per script run (default 30)")
+    v.add_argument("--json", default="", help="also write the reports to this JSON file")
+    v.add_argument("-v", "--verbose", action="store_true", help="print passing checks too")
+    i = sub.add_parser("import-cuagym", help="convert CUA-Gym-layout tuples from SRC into DST")
+    i.add_argument("src")
+    i.add_argument("dst")
+    i.add_argument("--any-app", action="store_true", help="keep tuples for apps this hub does not have")
+    m = sub.add_parser("manifest", help="write PATH/manifest.jsonl for a folder of tuples")
+    m.add_argument("path")
+    args = p.parse_args(argv)
+    if getattr(args, "jobs", 1) < 1:
+        p.error("--jobs must be >= 1")
+    return {"validate": _validate, "import-cuagym": _import, "manifest": _manifest}[args.cmd](args)

@@ -1,0 +1,62 @@
+"""``cuagym eval``: success rate of a policy on tuples, per tuple, per app and overall.
+
+    cuagym eval --policy runs/tiny/policy --tuples data/tuples [--filter notes.pin] [--group-size 8]
+                [--config configs/tiny.yaml] [--out results.json] [--temperature 1.0] [dotted.overrides ...]
+
+Rolls out G episodes per tuple through the real loop (hub, Chromium, reward scripts) with
+the rollout settings of the config, prints a table and writes the results as JSON.
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from pathlib import Path
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="cuagym eval", description=__doc__.split("\n\n")[0])
+    parser.add_argument("--policy", required=True, help="policy folder (Hugging Face format)")
+    parser.add_argument("--tuples", required=True, help="dataset folder of tuples")
+    parser.add_argument("--filter", nargs="*", default=[], help="tuple id or family prefixes (default: all)")
+    parser.add_argument("--group-size", type=int, default=4, help="episodes per tuple (default 4)")
+    parser.add_argument("--config", default=None, help="config whose rollout settings to use (default: built-ins)")
+    parser.add_argument("--temperature", type=float, default=None, help="sampling temperature (default: config's)")
+    parser.add_argument("--out", default=None, help="JSON results file (default: POLICY/eval.json)")
+    parser.add_argument("--run-dir", default=None, help="where to write the trajectories (default: none kept)")
+    parser.add_argument("overrides", nargs="*", help="dotted config overrides")
+    args = parser.parse_args(argv)
+    if args.group_size < 1:
+        parser.error(f"--group-size must be >= 1, got {args.group_size}")
+    from cuagym.config import ConfigError, load_config
+
+    try:
+        cfg = load_config(args.config, args.overrides)
+    except ConfigError as err:
+        print(f"cuagym eval: {err}", file=sys.stderr)
+        return 2
+    from cuagym.modeling import load_policy
+    from cuagym.train.evaluate import (environment, evaluate, load_tuples, loop_config, make_builder, make_engine,
+                                       success_table)
+
+    try:
+        tuples = load_tuples(args.tuples, args.filter)
+        policy = load_policy(args.policy, dtype=cfg.model.dtype, attn_implementation=cfg.model.attn_implementation)
+    except (FileNotFoundError, ValueError) as err:
+        print(f"cuagym eval: {err}", file=sys.stderr)
+        return 2
+    builder = make_builder(policy, cfg.rollout)
+    engine = make_engine(policy.model, builder, policy.tokenizer)
+    with environment(cfg, [a for t in tuples for a in t.apps]) as pool:
+        rep = evaluate(tuples, args.group_size, pool, engine, builder, policy.tokenizer,
+                       loop_config(cfg.rollout, args.temperature), args.run_dir, policy=str(args.policy))
+    print(success_table(rep))
+    out = Path(args.out) if args.out else Path(args.policy) / "eval.json"
+    out.parent.mkdir(parents=True, exist_ok=True)
+    out.write_text(rep.to_json())
+    print(f"results: {out}")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

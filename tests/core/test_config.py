@@ -1,0 +1,143 @@
+"""Config loading, inheritance, dotted overrides and the errors for each kind of bad config."""
+
+from __future__ import annotations
+
+import dataclasses
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from cuagym.config import CONFIG_DIR, Config, ConfigError, describe, load_config, to_dict
+
+REPO = Path(__file__).resolve().parents[2]
+
+
+@pytest.mark.parametrize("name", ["tiny", "a3b", "a17b"])
+def test_bundled_configs_load_and_share_the_paper_settings(name):
+    cfg = load_config(CONFIG_DIR / f"{name}.yaml")
+    assert isinstance(cfg, Config)
+    # Inherited from base.yaml: GSPO clip 3e-4 / 4e-4, no KL, 4 minibatches per rollout batch.
+    assert (cfg.gspo.eps_low, cfg.gspo.eps_high, cfg.gspo.kl_coef) == (3e-4, 4e-4, 0.0)
+    assert cfg.learner.minibatches_per_rollout == 4
+    assert (cfg.rollout.image_max, cfg.rollout.fold_size) == (20, 10)
+
+
+def test_tiny_overrides_base_and_gpu_configs_name_the_models():
+    tiny = load_config(CONFIG_DIR / "tiny.yaml")
+    assert tiny.model.dtype == "float32" and tiny.cluster.gpus_per_node == 0 and tiny.rollout.engine == "hf"
+    assert load_config(CONFIG_DIR / "a3b.yaml").model.path.endswith("Qwen3.5-35B-A3B")
+    a17b = load_config(CONFIG_DIR / "a17b.yaml")
+    assert a17b.model.path.endswith("Qwen3.5-397B-A17B") and a17b.cluster.nodes > 1
+
+
+def test_dotted_overrides_are_typed():
+    cfg = load_config(CONFIG_DIR / "tiny.yaml", ["rollout.group_size=6", "learner.lr=3e-4",
+                                                 "learner.betas=[0.9, 0.95]", "gspo.tis_cap=2",
+                                                 "hub.apps=[mail, calendar]", "train.run_dir=/tmp/x"])
+    assert cfg.rollout.group_size == 6
+    assert cfg.learner.lr == pytest.approx(3e-4) and isinstance(cfg.learner.lr, float)
+    assert cfg.learner.betas == (0.9, 0.95)
+    assert cfg.gspo.tis_cap == 2.0
+    assert cfg.hub.apps == ["mail", "calendar"]
+    assert cfg.train.run_dir == "/tmp/x"
+
+
+def test_configs_are_frozen():
+    cfg = load_config()
+    with pytest.raises(dataclasses.FrozenInstanceError):
+        cfg.rollout.group_size = 3  # type: ignore[misc]
+
+
+@pytest.mark.parametrize("override, fragments", [
+    (["rollout.group_sise=4"], ["unknown config key 'rollout.group_sise'", "did you mean 'group_size'",
+                                "valid keys under rollout", "tasks_per_step"]),
+    (["bogus.x=1"], ["unknown config key 'bogus'", "valid keys", "model", "rollout"]),
+    (["rollout.group_size=four"], ["rollout.group_size", "expected an integer", "'four'"]),
+    (["rollout.group_size=true"], ["rollout.group_size", "expected an integer"]),
+    (["gspo.loss_form=ppo"], ["gspo.loss_form", "'ppo' is not a valid choice", "'seq'", "'token'"]),
+    (["learner.zero_stage=4"], ["learner.zero_stage", "0, 1, 2, 3"]),
+    (["learner.betas=[0.9]"], ["learner.betas", "expected 2 values"]),
+    (["model.gradient_checkpointing=maybe"], ["model.gradient_checkpointing", "true or false"]),
+    (["rollout.group_size=1"], ["group_size must be >= 2"]),
+    (["rollout.fold_size=30"], ["fold_size", "image_max"]),
+    (["gspo.eps_low=0"], ["eps_low"]),
+    (["cluster.learner_gpus=9"], ["learner_gpus", "0 GPUs"]),
+    (["rollout.group_size"], ["not of the form key.path=value"]),
+    (["rollout.group_size.x=1"], ["rollout.group_size", "not a section"]),
+])
+def test_bad_overrides_name_the_key_and_what_was_expected(override, fragments):
+    with pytest.raises(ConfigError) as e:
+        load_config(CONFIG_DIR / "tiny.yaml", override)
+    for f in fragments:
+        assert f in str(e.value), (f, str(e.value))
+
+
+def test_bad_files(tmp_path):
+    with pytest.raises(ConfigError, match="config file not found"):
+        load_config(tmp_path / "missing.yaml")
+    (tmp_path / "list.yaml").write_text("- a\n- b\n")
+    with pytest.raises(ConfigError, match="expected a mapping at the top level"):
+        load_config(tmp_path / "list.yaml")
+    (tmp_path / "broken.yaml").write_text("rollout: [unclosed\n")
+    with pytest.raises(ConfigError, match="not valid YAML"):
+        load_config(tmp_path / "broken.yaml")
+    (tmp_path / "typo.yaml").write_text("base: base.yaml\nrollout:\n  grup_size: 3\n")
+    (tmp_path / "base.yaml").write_text("rollout:\n  group_size: 4\n")
+    with pytest.raises(ConfigError, match="unknown config key 'rollout.grup_size'"):
+        load_config(tmp_path / "typo.yaml")
+    (tmp_path / "loop.yaml").write_text("base: loop.yaml\n")
+    with pytest.raises(ConfigError, match="inheritance loop"):
+        load_config(tmp_path / "loop.yaml")
+    (tmp_path / "section.yaml").write_text("rollout: 3\n")
+    with pytest.raises(ConfigError, match="rollout: expected a mapping"):
+        load_config(tmp_path / "section.yaml")
+
+
+def test_inheritance_merges_nested_sections(tmp_path):
+    (tmp_path / "base.yaml").write_text("rollout:\n  group_size: 4\n  max_turns: 7\n")
+    (tmp_path / "child.yaml").write_text("base: base.yaml\nrollout:\n  max_turns: 9\n")
+    cfg = load_config(tmp_path / "child.yaml")
+    assert (cfg.rollout.group_size, cfg.rollout.max_turns) == (4, 9)
+
+
+def test_every_field_has_help():
+    rows = describe(Config)
+    assert len(rows) > 50
+    missing = [key for key, _, _, help_ in rows if not help_.strip()]
+    assert not missing, f"config keys without a help line: {missing}"
+
+
+def test_round_trip_through_to_dict():
+    cfg = load_config(CONFIG_DIR / "a3b.yaml")
+    import yaml
+    from cuagym.configbase import _build
+    again = _build(Config, yaml.safe_load(yaml.safe_dump(to_dict(cfg))))
+    assert again == cfg
+
+
+def _cli(*args):
+    return subprocess.run([sys.executable, "-m", "cuagym.cli", *args], capture_output=True, text=True, cwd=REPO)
+
+
+def test_cli_config_errors_exit_nonzero_with_message():
+    r = _cli("config", "show", "--config", "configs/tiny.yaml", "rollout.group_size=x")
+    assert r.returncode == 2 and "rollout.group_size: expected an integer" in r.stderr
+    r = _cli("config", "check", "--config", "configs/none.yaml")
+    assert r.returncode == 2 and "config file not found" in r.stderr
+    r = _cli("config", "show", "--config", "configs/tiny.yaml", "rollout.group_size=3")
+    assert r.returncode == 0 and "group_size: 3" in r.stdout
+
+
+def test_cli_unknown_commands_and_flags():
+    r = _cli("hubb")
+    assert r.returncode == 2 and "unknown command 'hubb'" in r.stderr and "did you mean 'hub'" in r.stderr
+    r = _cli("--frobnicate")
+    assert r.returncode == 2 and "unknown option" in r.stderr
+    r = _cli("config", "show", "--bogus")
+    assert r.returncode == 2 and "unrecognized arguments: --bogus" in r.stderr
+    r = _cli("train")
+    assert r.returncode == 2 and "not part of this version yet" in r.stderr
+    r = _cli("--version")
+    assert r.returncode == 0 and r.stdout.strip()

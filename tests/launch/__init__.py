@@ -1,0 +1,1 @@
+"""Tests of the launch scripts (dry runs on CPU, Ray head/worker handling)."""
