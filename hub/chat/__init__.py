@@ -1,0 +1,1 @@
+"""Chat: a team chat app (channels, direct messages, threads, reactions, pins, search, status)."""
