@@ -1,0 +1,368 @@
+"""Run untrusted tuple scripts (setup, golden patch, reward) in a sandbox.
+
+Each run gets:
+- a separate process tree in new PID, network, IPC, UTS and mount namespaces (bubblewrap),
+  running as an unprivileged uid of its own, so limits on processes are its alone;
+- a private working directory holding only the one script (the reward script cannot see
+  ``golden_patch.py`` or ``initial_setup.py``: the tuple folder is not mounted at all);
+- a read-only view of the system and the Python environment, and an empty /tmp;
+- no network but the hub addresses it was given (relayed through Unix sockets);
+- a wall-clock limit, an address-space limit, a process limit, a file-size limit;
+- an environment with only what it needs: the hub URL(s), the session id, the admin token.
+
+Failures are values, never exceptions: :class:`ScriptResult` carries an
+:class:`Outcome` and a message, so a broken reward script is never mistaken for a policy
+that scored 0.
+"""
+
+from __future__ import annotations
+
+import enum
+import itertools
+import json
+import math
+import os
+import re
+import resource
+import shutil
+import signal
+import socket
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+from urllib.parse import urlsplit
+
+RUNNER = Path(__file__).with_name("sandbox_runner.py")
+REWARD_LINE = re.compile(r"^REWARD:\s*(\S+)\s*$")
+OUTPUT_CAP = 64 * 1024
+_UIDS = itertools.count(200_000 + (os.getpid() % 1000) * 50)
+_UID_LOCK = threading.Lock()
+
+
+class Outcome(str, enum.Enum):
+    OK = "ok"
+    TIMEOUT = "timeout"             # wall-clock limit hit; the process tree was killed
+    MEMORY = "memory"               # address-space limit hit (MemoryError or killed)
+    CRASHED = "crashed"             # non-zero exit: an exception or sys.exit(n)
+    NO_REWARD = "no_reward"         # a reward script whose last line is not "REWARD: x"
+    BAD_REWARD = "bad_reward"       # "REWARD: x" with x not a number in [0, 1]
+    SANDBOX_ERROR = "sandbox_error"  # the sandbox itself could not run the script
+
+
+@dataclass
+class ScriptResult:
+    outcome: Outcome
+    message: str = ""
+    reward: float | None = None
+    returncode: int | None = None
+    stdout: str = ""
+    stderr: str = ""
+    seconds: float = 0.0
+
+    @property
+    def ok(self) -> bool:
+        return self.outcome is Outcome.OK
+
+    def summary(self) -> str:
+        r = f" reward={self.reward:g}" if self.reward is not None else ""
+        return f"{self.outcome.value}{r}" + (f": {self.message}" if self.message and not self.ok else "")
+
+
+@dataclass(frozen=True)
+class Limits:
+    timeout_s: float = 30.0
+    memory_mb: int = 1024
+    max_procs: int = 64
+    max_file_mb: int = 64
+
+
+@dataclass
+class HubAccess:
+    """What a script may reach: app name -> base URL, the session id, the admin token."""
+
+    urls: dict[str, str]
+    sid: str
+    admin_token: str = ""
+    extra_env: dict[str, str] = field(default_factory=dict)
+
+    def env(self) -> dict[str, str]:
+        env = {"CUA_SID": self.sid, "CUA_HUB_URLS": json.dumps(self.urls)}
+        if self.admin_token:
+            env["CUA_GYM_ADMIN_TOKEN"] = self.admin_token
+        for app, url in self.urls.items():
+            env[f"CUA_HUB_URL_{app.upper()}"] = url
+        if len(self.urls) >= 1:
+            env["CUA_HUB_URL"] = next(iter(self.urls.values()))
+            env["CUA_APP"] = next(iter(self.urls))
+        env.update(self.extra_env)
+        return env
+
+
+def sandbox_available() -> str | None:
+    """None when the sandbox can run here, else the reason it cannot."""
+    if shutil.which("bwrap") is None:
+        return "bubblewrap (bwrap) is not installed: apt-get install bubblewrap"
+    return None
+
+
+class _Relay:
+    """Host side of the hub relay: a Unix socket per hub address, piped to the real hub."""
+
+    def __init__(self, directory: Path, targets: list[tuple[str, int]], uid: int) -> None:
+        self.sockets: list[tuple[int, str, socket.socket]] = []
+        self._closed = False
+        for i, (host, port) in enumerate(targets):
+            path = directory / f"hub{i}.sock"
+            srv = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+            srv.bind(str(path))
+            os.chmod(path, 0o777)
+            srv.listen(64)
+            self.sockets.append((port, str(path), srv))
+            threading.Thread(target=self._accept, args=(srv, host, port), daemon=True).start()
+
+    def _accept(self, srv: socket.socket, host: str, port: int) -> None:
+        while not self._closed:
+            try:
+                conn, _ = srv.accept()
+            except OSError:
+                return
+            try:
+                up = socket.create_connection((host, port), timeout=10)
+                up.settimeout(None)
+            except OSError:
+                conn.close()
+                continue
+            for a, b in ((conn, up), (up, conn)):
+                threading.Thread(target=_pipe, args=(a, b), daemon=True).start()
+
+    def close(self) -> None:
+        self._closed = True
+        for _, _, srv in self.sockets:
+            try:
+                srv.close()
+            except OSError:
+                pass
+
+
+def _pipe(src: socket.socket, dst: socket.socket) -> None:
+    try:
+        while True:
+            data = src.recv(65536)
+            if not data:
+                break
+            dst.sendall(data)
+    except OSError:
+        pass
+    finally:
+        for s in (src, dst):
+            try:
+                s.shutdown(socket.SHUT_RDWR)
+            except OSError:
+                pass
+
+
+def _hub_targets(urls: dict[str, str]) -> list[tuple[str, int]]:
+    out = []
+    for app, url in urls.items():
+        parts = urlsplit(url)
+        if parts.scheme != "http" or not parts.hostname:
+            raise ValueError(f"hub URL for {app!r} must be http://HOST:PORT, got {url!r}")
+        if parts.hostname not in ("127.0.0.1", "localhost"):
+            raise ValueError(f"hub URL for {app!r} must be on loopback (127.0.0.1), got {url!r}")
+        out.append(("127.0.0.1", parts.port or 80))
+    return sorted(set(out))
+
+
+def _reader(stream, sink: list[bytes], cap: int) -> None:
+    # Keep the head and the tail: a script that prints gigabytes must not exhaust the caller.
+    head, tail, total = bytearray(), bytearray(), 0
+    for chunk in iter(lambda: stream.read(65536), b""):
+        total += len(chunk)
+        if total <= cap:
+            head += chunk
+            continue
+        tail += chunk
+        if len(tail) > cap:
+            del tail[: len(tail) - cap]
+    cut = total - len(head) - len(tail)
+    sink.append(bytes(head) + (f"\n[... {cut} bytes cut ...]\n".encode() if cut > 0 else b"") + bytes(tail))
+
+
+def _bwrap_cmd(workdir: Path, script_name: str, relays: list[tuple[int, str]], env: dict[str, str],
+               uid: int | None) -> list[str]:
+    py = Path(sys.executable)
+    prefixes = {Path(sys.prefix).resolve(), Path(sys.base_prefix).resolve(), Path(sys.exec_prefix).resolve()}
+    cmd = ["bwrap", "--unshare-ipc", "--unshare-pid", "--unshare-net", "--unshare-uts", "--unshare-cgroup-try",
+           "--die-with-parent", "--new-session",
+           "--ro-bind", "/usr", "/usr", "--ro-bind", "/etc", "/etc",
+           "--proc", "/proc", "--dev", "/dev", "--perms", "1777", "--tmpfs", "/tmp"]
+    for link in ("bin", "lib", "lib64", "sbin"):
+        p = Path("/") / link
+        if p.is_symlink():
+            cmd += ["--symlink", os.readlink(p), str(p)]
+        elif p.exists():
+            cmd += ["--ro-bind", str(p), str(p)]
+    made: set[Path] = set()
+    for pre in sorted(prefixes):
+        if not str(pre).startswith("/usr"):
+            # Parents are created readable by all: the script runs as another uid.
+            for parent in reversed(pre.parents):
+                if str(parent) != "/" and parent not in made:
+                    cmd += ["--perms", "0755", "--dir", str(parent)]
+                    made.add(parent)
+            cmd += ["--ro-bind", str(pre), str(pre)]
+    if Path(sys.prefix) != Path(sys.prefix).resolve():
+        cmd += ["--symlink", str(Path(sys.prefix).resolve()), str(sys.prefix)]
+    cmd += ["--bind", str(workdir), "/sandbox", "--chdir", "/sandbox", "--clearenv"]
+    base_env = {"PATH": "/usr/bin:/bin", "HOME": "/sandbox", "LANG": "C.UTF-8", "PYTHONDONTWRITEBYTECODE": "1",
+                "PYTHONHASHSEED": "0", "TMPDIR": "/tmp", "NO_PROXY": "*"}
+    for k, v in {**base_env, **env}.items():
+        cmd += ["--setenv", k, v]
+    if uid is not None:
+        # bwrap runs as root so it can mount what the script needs; the script itself runs
+        # as an unprivileged uid of its own, without capabilities, under the process limit.
+        cmd += ["/usr/bin/setpriv", f"--reuid={uid}", f"--regid={uid}", "--clear-groups",
+                "--inh-caps=-all", "--bounding-set=-all", "--no-new-privs", "--"]
+    cmd += [str(py), "-I", "/sandbox/.runner.py", f"/sandbox/{script_name}"]
+    cmd += [f"{port}:/sandbox/.relay/{Path(path).name}" for port, path in relays]
+    return cmd
+
+
+def run_script(script: str | Path, access: HubAccess, *, expect_reward: bool = False,
+               limits: Limits = Limits()) -> ScriptResult:
+    """Run one tuple script in the sandbox and classify what happened."""
+    script = Path(script)
+    if not script.is_file():
+        return ScriptResult(Outcome.SANDBOX_ERROR, f"script not found: {script}")
+    reason = sandbox_available()
+    if reason:
+        return ScriptResult(Outcome.SANDBOX_ERROR, reason)
+    try:
+        targets = _hub_targets(access.urls)
+    except ValueError as e:
+        return ScriptResult(Outcome.SANDBOX_ERROR, str(e))
+    with _UID_LOCK:
+        uid = next(_UIDS)
+    root = Path(tempfile.mkdtemp(prefix="cuagym-sbx-"))
+    relay = None
+    try:
+        work = root / "work"
+        (work / ".relay").mkdir(parents=True)
+        shutil.copyfile(script, work / script.name)
+        shutil.copyfile(RUNNER, work / ".runner.py")
+        if os.geteuid() == 0:
+            for p in (work, work / ".relay", *work.iterdir()):
+                os.chown(p, uid, uid)
+        os.chmod(work, 0o700)
+        relay = _Relay(work / ".relay", targets, uid)
+        as_root = os.geteuid() == 0
+        cmd = _bwrap_cmd(work, script.name, [(p, s) for p, s, _ in relay.sockets], access.env(),
+                         uid if as_root else None)
+        return _execute(cmd, as_root, expect_reward, limits)
+    except OSError as e:
+        return ScriptResult(Outcome.SANDBOX_ERROR, f"could not start the sandbox: {e}")
+    finally:
+        if relay:
+            relay.close()
+        shutil.rmtree(root, ignore_errors=True)
+
+
+def _execute(cmd: list[str], as_root: bool, expect_reward: bool, limits: Limits) -> ScriptResult:
+    mem = limits.memory_mb << 20
+    # As root the script gets a uid of its own, so the limit counts its processes alone;
+    # otherwise the limit counts all of the caller's processes, so leave room for them.
+    nproc = limits.max_procs if as_root else _own_process_count() + limits.max_procs
+
+    def preexec() -> None:
+        resource.setrlimit(resource.RLIMIT_AS, (mem, mem))
+        resource.setrlimit(resource.RLIMIT_NPROC, (nproc, nproc))
+        resource.setrlimit(resource.RLIMIT_FSIZE, (limits.max_file_mb << 20,) * 2)
+        resource.setrlimit(resource.RLIMIT_CORE, (0, 0))
+        cpu = int(limits.timeout_s) + 5
+        resource.setrlimit(resource.RLIMIT_CPU, (cpu, cpu))
+
+    t0 = time.monotonic()
+    proc = subprocess.Popen(cmd, stdin=subprocess.DEVNULL, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+                            preexec_fn=preexec, start_new_session=True)
+    out: list[bytes] = []
+    err: list[bytes] = []
+    readers = [threading.Thread(target=_reader, args=(proc.stdout, out, OUTPUT_CAP), daemon=True),
+               threading.Thread(target=_reader, args=(proc.stderr, err, OUTPUT_CAP), daemon=True)]
+    for r in readers:
+        r.start()
+    timed_out = False
+    try:
+        proc.wait(timeout=limits.timeout_s)
+    except subprocess.TimeoutExpired:
+        timed_out = True
+        _kill_tree(proc)
+    for r in readers:
+        r.join(5)
+    seconds = time.monotonic() - t0
+    stdout = (out[0] if out else b"").decode("utf-8", "replace")
+    stderr = (err[0] if err else b"").decode("utf-8", "replace")
+    res = ScriptResult(Outcome.OK, returncode=proc.returncode, stdout=stdout, stderr=stderr, seconds=seconds)
+    if timed_out:
+        res.outcome, res.message = Outcome.TIMEOUT, f"no exit within {limits.timeout_s:g} s; the process tree was killed"
+        return res
+    if proc.returncode != 0:
+        if "MemoryError" in stderr or proc.returncode in (-signal.SIGKILL, -signal.SIGSEGV, 137):
+            if "MemoryError" in stderr or "Cannot allocate memory" in stderr or proc.returncode != 1:
+                res.outcome = Outcome.MEMORY
+                res.message = f"exceeded the {limits.memory_mb} MB memory limit (exit {proc.returncode})"
+                return res
+        res.outcome = Outcome.CRASHED
+        res.message = f"exit code {proc.returncode}: {_last_line(stderr) or 'no error output'}"
+        return res
+    if expect_reward:
+        _parse_reward(res)
+    return res
+
+
+def _own_process_count() -> int:
+    me = os.getuid()
+    count = 0
+    for d in Path("/proc").iterdir():
+        if d.name.isdigit():
+            try:
+                count += d.stat().st_uid == me
+            except OSError:
+                pass
+    return count
+
+
+def _kill_tree(proc: subprocess.Popen) -> None:
+    try:
+        os.killpg(proc.pid, signal.SIGKILL)
+    except (ProcessLookupError, PermissionError):
+        pass
+    proc.kill()
+    proc.wait()
+
+
+def _last_line(text: str) -> str:
+    lines = [ln for ln in text.strip().splitlines() if ln.strip()]
+    return lines[-1][:300] if lines else ""
+
+
+def _parse_reward(res: ScriptResult) -> None:
+    last = _last_line(res.stdout)
+    m = REWARD_LINE.match(last)
+    if not m:
+        res.outcome = Outcome.NO_REWARD
+        res.message = f"the last line of output must be 'REWARD: x'; got {last[:120]!r}" if last else \
+            "the script printed nothing; its last line must be 'REWARD: x'"
+        return
+    try:
+        value = float(m.group(1))
+    except ValueError:
+        value = math.nan
+    if not math.isfinite(value) or not 0.0 <= value <= 1.0:
+        res.outcome = Outcome.BAD_REWARD
+        res.message = f"reward {m.group(1)!r} is not a number in [0, 1]"
+        return
+    res.reward = value

@@ -1,0 +1,38 @@
+"""Golden patch for chat.create_channel.mobile_release: create the channel in the dialog, then add the people in the members panel."""
+import os
+
+import requests
+
+BASE = os.environ["CUA_HUB_URL_CHAT"]
+SID = os.environ["CUA_SID"]
+H = {"X-CUA-Admin-Token": os.environ["CUA_GYM_ADMIN_TOKEN"]}
+
+go = requests.get(f"{BASE}/go", params={"sid": SID}, headers=H, timeout=10)
+go.raise_for_status()
+state = go.json()["current_state"]
+channels = {c["id"]: c for c in state["channels"]}
+messages = {m["id"]: m for m in state["messages"]}
+users = {u["id"]: u for u in state["users"]}
+ui = state["ui"]
+
+state["channels"].append({"id": "c_mobile-release", "kind": "channel", "name": "mobile-release", "topic": "",
+                          "description": "Coordination for the iOS and Android v4.2 releases", "is_private": False,
+                          "members": [state["current_user_id"]] + ["u_noah", "u_kenji"], "starred": False,
+                          "unread_count": 0, "created": state["now"]})
+channels["c_mobile-release"] = state["channels"][-1]
+ui["dialog"] = None
+ui["new_channel"] = {"name": "", "description": "", "is_private": False}
+ui["view"] = "channel"
+ui["channel_id"] = "c_mobile-release"
+channels["c_mobile-release"]["unread_count"] = 0
+ui["emoji_picker_for"] = None
+ui["editing_id"] = None
+ui["edit_text"] = ""
+ui["member_query"] = ""
+ui["panel"] = "members"
+ui["thread_id"] = None
+ui["thread_draft"] = ""
+
+r = requests.post(f"{BASE}/post", params={"sid": SID}, headers=H,
+                  json={"action": "set_current", "state": state}, timeout=10)
+r.raise_for_status()

@@ -1,0 +1,29 @@
+"""Golden patch for chat.open_conversation.incidents: click the conversation in the sidebar."""
+import os
+
+import requests
+
+BASE = os.environ["CUA_HUB_URL_CHAT"]
+SID = os.environ["CUA_SID"]
+H = {"X-CUA-Admin-Token": os.environ["CUA_GYM_ADMIN_TOKEN"]}
+
+go = requests.get(f"{BASE}/go", params={"sid": SID}, headers=H, timeout=10)
+go.raise_for_status()
+state = go.json()["current_state"]
+channels = {c["id"]: c for c in state["channels"]}
+messages = {m["id"]: m for m in state["messages"]}
+users = {u["id"]: u for u in state["users"]}
+ui = state["ui"]
+
+# Clicking the conversation in the sidebar shows it and marks it read.
+ui["view"] = "channel"
+ui["channel_id"] = "c_incidents"
+channels["c_incidents"]["unread_count"] = 0
+ui["emoji_picker_for"] = None
+ui["editing_id"] = None
+ui["edit_text"] = ""
+ui["member_query"] = ""
+
+r = requests.post(f"{BASE}/post", params={"sid": SID}, headers=H,
+                  json={"action": "set_current", "state": state}, timeout=10)
+r.raise_for_status()

@@ -1,0 +1,28 @@
+"""Initial state for chat.open_conversation.incidents: another view is open and the target has unread messages."""
+import os
+
+import requests
+
+BASE = os.environ["CUA_HUB_URL_CHAT"]
+SID = os.environ["CUA_SID"]
+H = {"X-CUA-Admin-Token": os.environ["CUA_GYM_ADMIN_TOKEN"]}
+
+go = requests.get(f"{BASE}/go", params={"sid": SID}, headers=H, timeout=10)
+go.raise_for_status()
+state = go.json()["initial_state"]
+channels = {c["id"]: c for c in state["channels"]}
+messages = {m["id"]: m for m in state["messages"]}
+users = {u["id"]: u for u in state["users"]}
+ui = state["ui"]
+
+# The Saved items view is shown; a new incident was posted in #incidents.
+state["messages"].append({"id": "m101", "channel_id": "c_incidents", "user_id": "u_liam",
+                          "ts": "2026-03-13T16:10:00", "text": "SEV3: email notifications are delayed by about 10 minutes. Looking into it.",
+                          "parent_id": None, "reactions": [], "pinned": False, "saved": False, "edited": False})
+channels["c_incidents"]["unread_count"] = 1
+channels["c_incidents"]["topic"] = "Active incident: SEV3 delayed email notifications"
+ui["view"] = "saved"
+
+r = requests.post(f"{BASE}/post", params={"sid": SID}, headers=H,
+                  json={"action": "set", "state": state}, timeout=10)
+r.raise_for_status()

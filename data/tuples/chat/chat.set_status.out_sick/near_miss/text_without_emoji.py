@@ -1,0 +1,28 @@
+"""Near miss for chat.set_status.out_sick: the text is saved without the emoji, and presence is set."""
+import os
+
+import requests
+
+BASE = os.environ["CUA_HUB_URL_CHAT"]
+SID = os.environ["CUA_SID"]
+H = {"X-CUA-Admin-Token": os.environ["CUA_GYM_ADMIN_TOKEN"]}
+
+go = requests.get(f"{BASE}/go", params={"sid": SID}, headers=H, timeout=10)
+go.raise_for_status()
+state = go.json()["current_state"]
+channels = {c["id"]: c for c in state["channels"]}
+messages = {m["id"]: m for m in state["messages"]}
+users = {u["id"]: u for u in state["users"]}
+ui = state["ui"]
+
+me = users[state["current_user_id"]]
+me["status_emoji"] = None
+me["status_text"] = "Out sick"
+ui["dialog"] = None
+ui["status_form"] = {"emoji": None, "text": ""}
+users[state["current_user_id"]]["presence"] = "away"
+ui["menu"] = None
+
+r = requests.post(f"{BASE}/post", params={"sid": SID}, headers=H,
+                  json={"action": "set_current", "state": state}, timeout=10)
+r.raise_for_status()

@@ -1,0 +1,30 @@
+"""Near miss for chat.set_topic.releases: the text is typed into the message box instead of the topic."""
+import os
+
+import requests
+
+BASE = os.environ["CUA_HUB_URL_CHAT"]
+SID = os.environ["CUA_SID"]
+H = {"X-CUA-Admin-Token": os.environ["CUA_GYM_ADMIN_TOKEN"]}
+
+go = requests.get(f"{BASE}/go", params={"sid": SID}, headers=H, timeout=10)
+go.raise_for_status()
+state = go.json()["current_state"]
+channels = {c["id"]: c for c in state["channels"]}
+messages = {m["id"]: m for m in state["messages"]}
+users = {u["id"]: u for u in state["users"]}
+ui = state["ui"]
+
+ui["view"] = "channel"
+ui["channel_id"] = "c_releases"
+channels["c_releases"]["unread_count"] = 0
+ui["emoji_picker_for"] = None
+ui["editing_id"] = None
+ui["edit_text"] = ""
+ui["member_query"] = ""
+
+ui["drafts"]["c_releases"] = "v4.2 release candidate ships Monday, March 16"
+
+r = requests.post(f"{BASE}/post", params={"sid": SID}, headers=H,
+                  json={"action": "set_current", "state": state}, timeout=10)
+r.raise_for_status()

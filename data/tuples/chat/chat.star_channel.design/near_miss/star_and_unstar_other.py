@@ -1,0 +1,26 @@
+"""Near miss for chat.star_channel.design: the target is starred but another starred conversation is unstarred."""
+import os
+
+import requests
+
+BASE = os.environ["CUA_HUB_URL_CHAT"]
+SID = os.environ["CUA_SID"]
+H = {"X-CUA-Admin-Token": os.environ["CUA_GYM_ADMIN_TOKEN"]}
+
+go = requests.get(f"{BASE}/go", params={"sid": SID}, headers=H, timeout=10)
+go.raise_for_status()
+state = go.json()["current_state"]
+channels = {c["id"]: c for c in state["channels"]}
+messages = {m["id"]: m for m in state["messages"]}
+users = {u["id"]: u for u in state["users"]}
+ui = state["ui"]
+
+channels["c_design"]["starred"] = True
+for c in state["channels"]:
+    if c["starred"] and c["id"] != "c_design":
+        c["starred"] = False
+        break
+
+r = requests.post(f"{BASE}/post", params={"sid": SID}, headers=H,
+                  json={"action": "set_current", "state": state}, timeout=10)
+r.raise_for_status()

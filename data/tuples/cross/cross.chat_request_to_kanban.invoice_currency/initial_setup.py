@@ -1,0 +1,56 @@
+"""Initial state of cross.chat_request_to_kanban.invoice_currency: Olivia's unread request at the bottom of #support; chat opens on #general, the board on page one."""
+
+import os
+
+import requests
+
+SID = os.environ["CUA_SID"]
+H = {"X-CUA-Admin-Token": os.environ["CUA_GYM_ADMIN_TOKEN"]}
+
+
+def url(app):
+    """Each app of the task has its own hub address."""
+    return os.environ[f"CUA_HUB_URL_{app.upper()}"]
+
+
+def go(app):
+    r = requests.get(f"{url(app)}/go", params={"sid": SID}, headers=H, timeout=10)
+    r.raise_for_status()
+    return r.json()
+
+
+def post(app, action, state):
+    r = requests.post(f"{url(app)}/post", params={"sid": SID}, json={"action": action, "state": state},
+                      headers=H, timeout=10)
+    r.raise_for_status()
+
+
+def next_id(items, prefix):
+    """The id the app gives a new item: <prefix><largest number in use + 1>."""
+    nums = [int(i["id"][len(prefix):]) for i in items
+            if i["id"].startswith(prefix) and i["id"][len(prefix):].isdigit()]
+    return f"{prefix}{max(nums, default=0) + 1}"
+
+
+def one(items, what, **match):
+    """The single item whose fields equal ``match`` (anything else means the state is not as expected)."""
+    hits = [i for i in items if all(i.get(k) == v for k, v in match.items())]
+    if len(hits) != 1:
+        raise SystemExit(f"expected exactly one {what} with {match}, found {len(hits)}")
+    return hits[0]
+
+chat = go("chat")["initial_state"]
+board = go("kanban")["initial_state"]
+
+
+def add_chat(channel_id, user_id, ts, text):
+    chat["messages"].append({"id": next_id(chat["messages"], "m"), "channel_id": channel_id, "user_id": user_id,
+                             "ts": ts, "text": text, "parent_id": None, "reactions": [], "pinned": False,
+                             "saved": False, "edited": False})
+    one(chat["channels"], "channel", id=channel_id)["unread_count"] += 1
+
+add_chat("c_support", "u_olivia", "2026-03-13T16:17:00",
+         "Three EU customers report that the invoice PDF shows $ instead of €. Could someone file this on the "
+         "board as \"Invoice PDF shows wrong currency symbol\"? High priority please, labels Bug and Backend.")
+post("chat", "set", chat)
+post("kanban", "set", board)

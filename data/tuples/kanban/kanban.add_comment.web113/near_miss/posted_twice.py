@@ -1,0 +1,32 @@
+"""Near miss for kanban.add_comment.web113: the comment was posted twice."""
+
+import os
+
+import requests
+
+BASE = os.environ["CUA_HUB_URL_KANBAN"]
+SID = os.environ["CUA_SID"]
+TOKEN = os.environ.get("CUA_GYM_ADMIN_TOKEN", "")
+H = {"X-CUA-Admin-Token": TOKEN} if TOKEN else {}
+
+go = requests.get(f"{BASE}/go", params={"sid": SID}, headers=H, timeout=10)
+go.raise_for_status()
+state = go.json()["current_state"]
+issues = {i["id"]: i for i in state["issues"]}
+
+state["ui"]["dialog"] = "issue"
+state["ui"]["selected_issue"] = "WEB-113"
+nums = [int(c["id"][1:]) for i in state["issues"] for c in i["comments"]]
+issues["WEB-113"]["comments"].append({
+    "id": f"C{max(nums) + 1}", "author": state["current_user"], "created_at": state["now"],
+    "body": "Rollout to 50% of workspaces is planned for Monday.",
+})
+nums = [int(c["id"][1:]) for i in state["issues"] for c in i["comments"]]
+issues["WEB-113"]["comments"].append({
+    "id": f"C{max(nums) + 1}", "author": state["current_user"], "created_at": state["now"],
+    "body": "Rollout to 50% of workspaces is planned for Monday.",
+})
+
+r = requests.post(f"{BASE}/post", params={"sid": SID}, headers=H,
+                  json={"action": "set_current", "state": state}, timeout=10)
+r.raise_for_status()

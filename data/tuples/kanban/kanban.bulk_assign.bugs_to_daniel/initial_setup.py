@@ -1,0 +1,24 @@
+"""Initial state for kanban.bulk_assign.bugs_to_daniel: the All issues list; WEB-120 and WEB-132 (both Bug) lost
+their assignees."""
+
+import os
+
+import requests
+
+BASE = os.environ["CUA_HUB_URL_KANBAN"]
+SID = os.environ["CUA_SID"]
+TOKEN = os.environ.get("CUA_GYM_ADMIN_TOKEN", "")
+H = {"X-CUA-Admin-Token": TOKEN} if TOKEN else {}
+
+go = requests.get(f"{BASE}/go", params={"sid": SID}, headers=H, timeout=10)
+go.raise_for_status()
+state = go.json()["initial_state"]  # a fresh session starts from the app's seed
+issues = {i["id"]: i for i in state["issues"]}
+
+state["ui"]["view"] = "list"
+issues["WEB-120"]["assignee"] = None
+issues["WEB-132"]["assignee"] = None
+
+r = requests.post(f"{BASE}/post", params={"sid": SID}, headers=H,
+                  json={"action": "set", "state": state}, timeout=10)
+r.raise_for_status()

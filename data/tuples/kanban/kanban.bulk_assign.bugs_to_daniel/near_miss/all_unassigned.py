@@ -1,0 +1,25 @@
+"""Near miss for kanban.bulk_assign.bugs_to_daniel: every unassigned issue was assigned, Bug or not."""
+
+import os
+
+import requests
+
+BASE = os.environ["CUA_HUB_URL_KANBAN"]
+SID = os.environ["CUA_SID"]
+TOKEN = os.environ.get("CUA_GYM_ADMIN_TOKEN", "")
+H = {"X-CUA-Admin-Token": TOKEN} if TOKEN else {}
+
+go = requests.get(f"{BASE}/go", params={"sid": SID}, headers=H, timeout=10)
+go.raise_for_status()
+state = go.json()["current_state"]
+issues = {i["id"]: i for i in state["issues"]}
+
+issues["WEB-103"]["assignee"] = "daniel"
+issues["WEB-107"]["assignee"] = "daniel"
+issues["WEB-112"]["assignee"] = "daniel"
+issues["WEB-120"]["assignee"] = "daniel"
+issues["WEB-132"]["assignee"] = "daniel"
+
+r = requests.post(f"{BASE}/post", params={"sid": SID}, headers=H,
+                  json={"action": "set_current", "state": state}, timeout=10)
+r.raise_for_status()

@@ -1,0 +1,39 @@
+"""Golden patch for kanban.create_issue.search_empty_state: New issue, title and description typed, status,
+priority, assignee and labels set, created."""
+
+import os
+
+import requests
+
+BASE = os.environ["CUA_HUB_URL_KANBAN"]
+SID = os.environ["CUA_SID"]
+TOKEN = os.environ.get("CUA_GYM_ADMIN_TOKEN", "")
+H = {"X-CUA-Admin-Token": TOKEN} if TOKEN else {}
+
+go = requests.get(f"{BASE}/go", params={"sid": SID}, headers=H, timeout=10)
+go.raise_for_status()
+state = go.json()["current_state"]
+issues = {i["id"]: i for i in state["issues"]}
+
+nums = [int(i["id"].split("-")[1]) for i in state["issues"]]
+new_id = f"WEB-{max(nums) + 1}"
+state["issues"].insert(0, {
+    "id": new_id,
+    "title": "Design an empty state for search results",
+    "description": "Suggest similar issues when nothing matches.",
+    "status": "in_progress",
+    "priority": "low", "assignee": "sofia", "reporter": state["current_user"],
+    "labels": ["design", "frontend"], "due_date": None, "created_at": state["now"], "comments": [],
+})
+state["ui"]["dialog"] = None
+state["ui"]["create"] = {
+    "title": "", "description": "", "status": "todo", "priority": "none", "assignee": None, "labels": [],
+    "due_date": "",
+}
+state["ui"]["column_page"]["in_progress"] = 0
+state["ui"]["list_page"] = 0
+state["ui"]["toast"] = f"Created {new_id}"
+
+r = requests.post(f"{BASE}/post", params={"sid": SID}, headers=H,
+                  json={"action": "set_current", "state": state}, timeout=10)
+r.raise_for_status()

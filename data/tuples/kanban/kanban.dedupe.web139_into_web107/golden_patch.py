@@ -1,0 +1,30 @@
+"""Golden patch for kanban.dedupe.web139_into_web107: WEB-139 deleted with confirmation, To do paged on, WEB-107
+opened and the comment posted."""
+
+import os
+
+import requests
+
+BASE = os.environ["CUA_HUB_URL_KANBAN"]
+SID = os.environ["CUA_SID"]
+TOKEN = os.environ.get("CUA_GYM_ADMIN_TOKEN", "")
+H = {"X-CUA-Admin-Token": TOKEN} if TOKEN else {}
+
+go = requests.get(f"{BASE}/go", params={"sid": SID}, headers=H, timeout=10)
+go.raise_for_status()
+state = go.json()["current_state"]
+issues = {i["id"]: i for i in state["issues"]}
+
+state["issues"] = [i for i in state["issues"] if i["id"] != "WEB-139"]
+state["ui"]["column_page"]["todo"] = 1
+state["ui"]["dialog"] = "issue"
+state["ui"]["selected_issue"] = "WEB-107"
+nums = [int(c["id"][1:]) for i in state["issues"] for c in i["comments"]]
+issues["WEB-107"]["comments"].append({
+    "id": f"C{max(nums) + 1}", "author": state["current_user"], "created_at": state["now"],
+    "body": "Also reported as WEB-139.",
+})
+
+r = requests.post(f"{BASE}/post", params={"sid": SID}, headers=H,
+                  json={"action": "set_current", "state": state}, timeout=10)
+r.raise_for_status()

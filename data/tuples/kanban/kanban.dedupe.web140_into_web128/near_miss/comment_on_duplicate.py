@@ -1,0 +1,25 @@
+"""Near miss for kanban.dedupe.web140_into_web128: the note went on WEB-140, which was kept."""
+
+import os
+
+import requests
+
+BASE = os.environ["CUA_HUB_URL_KANBAN"]
+SID = os.environ["CUA_SID"]
+TOKEN = os.environ.get("CUA_GYM_ADMIN_TOKEN", "")
+H = {"X-CUA-Admin-Token": TOKEN} if TOKEN else {}
+
+go = requests.get(f"{BASE}/go", params={"sid": SID}, headers=H, timeout=10)
+go.raise_for_status()
+state = go.json()["current_state"]
+issues = {i["id"]: i for i in state["issues"]}
+
+nums = [int(c["id"][1:]) for i in state["issues"] for c in i["comments"]]
+issues["WEB-140"]["comments"].append({
+    "id": f"C{max(nums) + 1}", "author": state["current_user"], "created_at": state["now"],
+    "body": "Also reported as WEB-140 by support.",
+})
+
+r = requests.post(f"{BASE}/post", params={"sid": SID}, headers=H,
+                  json={"action": "set_current", "state": state}, timeout=10)
+r.raise_for_status()

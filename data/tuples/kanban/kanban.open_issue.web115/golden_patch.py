@@ -1,0 +1,22 @@
+"""Golden patch for kanban.open_issue.web115: the WEB-115 card was clicked."""
+
+import os
+
+import requests
+
+BASE = os.environ["CUA_HUB_URL_KANBAN"]
+SID = os.environ["CUA_SID"]
+TOKEN = os.environ.get("CUA_GYM_ADMIN_TOKEN", "")
+H = {"X-CUA-Admin-Token": TOKEN} if TOKEN else {}
+
+go = requests.get(f"{BASE}/go", params={"sid": SID}, headers=H, timeout=10)
+go.raise_for_status()
+state = go.json()["current_state"]
+issues = {i["id"]: i for i in state["issues"]}
+
+state["ui"]["dialog"] = "issue"
+state["ui"]["selected_issue"] = "WEB-115"
+
+r = requests.post(f"{BASE}/post", params={"sid": SID}, headers=H,
+                  json={"action": "set_current", "state": state}, timeout=10)
+r.raise_for_status()

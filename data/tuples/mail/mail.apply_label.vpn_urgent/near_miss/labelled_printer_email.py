@@ -1,0 +1,21 @@
+"""Near miss for mail.apply_label.vpn_urgent: the printer maintenance email is labelled Urgent."""
+import os
+
+import requests
+
+BASE = os.environ["CUA_HUB_URL_MAIL"]
+SID = os.environ["CUA_SID"]
+H = {"X-CUA-Admin-Token": os.environ["CUA_GYM_ADMIN_TOKEN"]}
+
+go = requests.get(f"{BASE}/go", params={"sid": SID}, headers=H, timeout=10)
+go.raise_for_status()
+state = go.json()["current_state"]
+msgs = {m["id"]: m for m in state["messages"]}
+ui = state["ui"]
+
+msgs["m117"]["labels"].append("l-urgent")
+ui["checked"] = ["m117"]
+
+r = requests.post(f"{BASE}/post", params={"sid": SID}, headers=H,
+                  json={"action": "set_current", "state": state}, timeout=10)
+r.raise_for_status()

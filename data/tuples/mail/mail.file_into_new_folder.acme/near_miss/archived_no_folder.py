@@ -1,0 +1,22 @@
+"""Near miss for mail.file_into_new_folder.acme: the three emails are archived and no folder is made."""
+import os
+
+import requests
+
+BASE = os.environ["CUA_HUB_URL_MAIL"]
+SID = os.environ["CUA_SID"]
+H = {"X-CUA-Admin-Token": os.environ["CUA_GYM_ADMIN_TOKEN"]}
+
+go = requests.get(f"{BASE}/go", params={"sid": SID}, headers=H, timeout=10)
+go.raise_for_status()
+state = go.json()["current_state"]
+msgs = {m["id"]: m for m in state["messages"]}
+ui = state["ui"]
+
+for mid in ("m2", "m14", "m26"):
+    msgs[mid]["folder"] = "archive"
+ui["checked"] = []
+
+r = requests.post(f"{BASE}/post", params={"sid": SID}, headers=H,
+                  json={"action": "set_current", "state": state}, timeout=10)
+r.raise_for_status()

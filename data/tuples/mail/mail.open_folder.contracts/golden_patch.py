@@ -1,0 +1,22 @@
+"""Golden patch for mail.open_folder.contracts: what the page writes when the task is done through the UI."""
+import os
+
+import requests
+
+BASE = os.environ["CUA_HUB_URL_MAIL"]
+SID = os.environ["CUA_SID"]
+H = {"X-CUA-Admin-Token": os.environ["CUA_GYM_ADMIN_TOKEN"]}
+
+go = requests.get(f"{BASE}/go", params={"sid": SID}, headers=H, timeout=10)
+go.raise_for_status()
+state = go.json()["current_state"]
+msgs = {m["id"]: m for m in state["messages"]}
+ui = state["ui"]
+
+# Clicking a folder resets the view: first page, nothing open, ticked or searched.
+ui.update(view="folder", folder_id="f-contracts", label_id=None, page=1, open_id=None, checked=[], search="",
+          search_text="")
+
+r = requests.post(f"{BASE}/post", params={"sid": SID}, headers=H,
+                  json={"action": "set_current", "state": state}, timeout=10)
+r.raise_for_status()

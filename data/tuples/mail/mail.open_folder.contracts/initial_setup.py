@@ -1,0 +1,43 @@
+"""Initial state for mail.open_folder.contracts: a Contracts folder (first in the sidebar) holds the Acme questionnaire and a signed MSA; Archive is open."""
+import os
+
+import requests
+
+BASE = os.environ["CUA_HUB_URL_MAIL"]
+SID = os.environ["CUA_SID"]
+H = {"X-CUA-Admin-Token": os.environ["CUA_GYM_ADMIN_TOKEN"]}
+
+go = requests.get(f"{BASE}/go", params={"sid": SID}, headers=H, timeout=10)
+go.raise_for_status()
+state = go.json()["initial_state"]
+msgs = {m["id"]: m for m in state["messages"]}
+ui = state["ui"]
+
+
+def add_message(mid, folder, from_name, from_email, subject, date, body, *, read=True, starred=False,
+                labels=(), to=None, cc=(), attachments=()):
+    """Append a message in the shape the app stores it (SCHEMA.md, Message)."""
+    m = {
+        "id": mid, "folder": folder, "from_name": from_name, "from_email": from_email,
+        "to": list(to) if to else [state["account"]["email"]], "cc": list(cc),
+        "subject": subject, "body": body, "date": date, "read": read, "starred": starred,
+        "labels": list(labels),
+        "attachments": [{"id": f"{mid}-a{i}", "name": n, "size_kb": kb} for i, (n, kb) in enumerate(attachments, 1)],
+        "in_reply_to": None,
+    }
+    state["messages"].append(m)
+    msgs[mid] = m
+    return m
+
+
+state["folders"].insert(0, {"id": "f-contracts", "name": "Contracts"})
+msgs["m14"]["folder"] = "f-contracts"
+add_message("m106", "f-contracts", "Rachel Ortiz", "rachel.ortiz@acmerobotics.com",
+            "Signed MSA: Northwind x Acme Robotics", "2026-03-17T11:20:00",
+            "Hi Jordan,\n\nPlease find the countersigned master services agreement attached.\n\n"
+            "Kind regards,\nRachel", attachments=[("msa-northwind-acme-signed.pdf", 412)], read=False)
+ui["folder_id"] = "archive"
+
+r = requests.post(f"{BASE}/post", params={"sid": SID}, headers=H,
+                  json={"action": "set", "state": state}, timeout=10)
+r.raise_for_status()

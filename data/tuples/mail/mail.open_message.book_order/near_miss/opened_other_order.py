@@ -1,0 +1,21 @@
+"""Near miss for mail.open_message.book_order: the other Pageturn order (#PT-56007) is opened."""
+import os
+
+import requests
+
+BASE = os.environ["CUA_HUB_URL_MAIL"]
+SID = os.environ["CUA_SID"]
+H = {"X-CUA-Admin-Token": os.environ["CUA_GYM_ADMIN_TOKEN"]}
+
+go = requests.get(f"{BASE}/go", params={"sid": SID}, headers=H, timeout=10)
+go.raise_for_status()
+state = go.json()["current_state"]
+msgs = {m["id"]: m for m in state["messages"]}
+ui = state["ui"]
+
+ui["open_id"] = "m108"
+msgs["m108"]["read"] = True
+
+r = requests.post(f"{BASE}/post", params={"sid": SID}, headers=H,
+                  json={"action": "set_current", "state": state}, timeout=10)
+r.raise_for_status()

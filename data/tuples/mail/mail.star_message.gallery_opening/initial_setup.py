@@ -1,0 +1,44 @@
+"""Initial state for mail.star_message.gallery_opening: two new emails from Tomas Ferreira at the top of the Inbox; the Priya email is no longer starred."""
+import os
+
+import requests
+
+BASE = os.environ["CUA_HUB_URL_MAIL"]
+SID = os.environ["CUA_SID"]
+H = {"X-CUA-Admin-Token": os.environ["CUA_GYM_ADMIN_TOKEN"]}
+
+go = requests.get(f"{BASE}/go", params={"sid": SID}, headers=H, timeout=10)
+go.raise_for_status()
+state = go.json()["initial_state"]
+msgs = {m["id"]: m for m in state["messages"]}
+ui = state["ui"]
+
+
+def add_message(mid, folder, from_name, from_email, subject, date, body, *, read=True, starred=False,
+                labels=(), to=None, cc=(), attachments=()):
+    """Append a message in the shape the app stores it (SCHEMA.md, Message)."""
+    m = {
+        "id": mid, "folder": folder, "from_name": from_name, "from_email": from_email,
+        "to": list(to) if to else [state["account"]["email"]], "cc": list(cc),
+        "subject": subject, "body": body, "date": date, "read": read, "starred": starred,
+        "labels": list(labels),
+        "attachments": [{"id": f"{mid}-a{i}", "name": n, "size_kb": kb} for i, (n, kb) in enumerate(attachments, 1)],
+        "in_reply_to": None,
+    }
+    state["messages"].append(m)
+    msgs[mid] = m
+    return m
+
+
+add_message("m100", "inbox", "Tomas Ferreira", "tomas@ferreiragallery.com", "Opening night at the Ferreira Gallery",
+            "2026-03-18T10:05:00", "Hi Jordan,\n\nOur spring show opens on Friday, March 27 at 6 pm. The harbour "
+            "prints you liked will be on the east wall.\n\nDrinks from 6:30. Hope to see you there!\n\nTomas",
+            read=False)
+add_message("m101", "inbox", "Tomas Ferreira", "tomas@ferreiragallery.com", "Framing quote for the harbour prints",
+            "2026-03-17T13:30:00", "Hi Jordan,\n\nFraming both prints in oak with museum glass comes to $240. "
+            "Ready in ten days.\n\nTomas")
+msgs["m1"]["starred"] = False
+
+r = requests.post(f"{BASE}/post", params={"sid": SID}, headers=H,
+                  json={"action": "set", "state": state}, timeout=10)
+r.raise_for_status()

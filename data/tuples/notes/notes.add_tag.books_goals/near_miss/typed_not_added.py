@@ -1,0 +1,22 @@
+"""Near miss for notes.add_tag.books_goals.
+
+Types the tag into the box but never presses Enter.
+"""
+
+import os
+
+import requests
+
+BASE = os.environ["CUA_HUB_URL_NOTES"]
+SID = os.environ["CUA_SID"]
+H = {"X-CUA-Admin-Token": os.environ["CUA_GYM_ADMIN_TOKEN"]}
+
+r = requests.get(f"{BASE}/go", params={"sid": SID}, headers=H, timeout=10)
+r.raise_for_status()
+state = r.json()["current_state"]
+
+state["ui"]["tag_draft"] = "#goals"
+
+r = requests.post(f"{BASE}/post", params={"sid": SID}, json={"action": "set_current", "state": state}, headers=H,
+                  timeout=10)
+r.raise_for_status()

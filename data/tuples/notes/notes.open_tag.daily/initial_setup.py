@@ -1,0 +1,33 @@
+"""Initial state for notes.open_tag.daily.
+
+Today's journal entry is added; All notes sorted by title, with "March 15" open.
+"""
+
+import os
+
+import requests
+
+BASE = os.environ["CUA_HUB_URL_NOTES"]
+SID = os.environ["CUA_SID"]
+H = {"X-CUA-Admin-Token": os.environ["CUA_GYM_ADMIN_TOKEN"]}
+
+r = requests.get(f"{BASE}/go", params={"sid": SID}, headers=H, timeout=10)
+r.raise_for_status()
+state = r.json()["initial_state"]  # a fresh session starts from the app's seed
+notes = {n["id"]: n for n in state["notes"]}
+
+
+def add_note(note_id, notebook_id, title, body, tags, created, updated, pinned=False, trashed_at=None):
+    state["notes"].append({"id": note_id, "notebook_id": notebook_id, "title": title, "body": body,
+                           "tags": tags, "pinned": pinned, "trashed": trashed_at is not None,
+                           "created_at": created, "updated_at": updated, "trashed_at": trashed_at})
+    notes[note_id] = state["notes"][-1]
+    state["last_ids"]["note"] = max(state["last_ids"]["note"], int(note_id[1:]))
+
+
+add_note("n41", "nb9", "March 18", "Slept badly. Coffee with Priya at 8, then the launch dry run.", ["daily"],
+         "2026-03-18T07:50:00", "2026-03-18T08:05:00")
+state["ui"].update(view="all", sort="title", page=1, selected_note="n16")
+
+r = requests.post(f"{BASE}/post", params={"sid": SID}, json={"action": "set", "state": state}, headers=H, timeout=10)
+r.raise_for_status()

@@ -1,0 +1,24 @@
+"""Near miss for notes.organize.garden.
+
+Creates the notebook in the right place but moves nothing.
+"""
+
+import os
+
+import requests
+
+BASE = os.environ["CUA_HUB_URL_NOTES"]
+SID = os.environ["CUA_SID"]
+H = {"X-CUA-Admin-Token": os.environ["CUA_GYM_ADMIN_TOKEN"]}
+
+r = requests.get(f"{BASE}/go", params={"sid": SID}, headers=H, timeout=10)
+r.raise_for_status()
+state = r.json()["current_state"]
+
+state["last_ids"]["notebook"] = 12
+state["notebooks"].append({"id": "nb12", "name": "Garden", "parent_id": "nb1", "color": "orange", "expanded": True})
+state["ui"].update(view="notebook", notebook_id="nb12", selected_note=None)
+
+r = requests.post(f"{BASE}/post", params={"sid": SID}, json={"action": "set_current", "state": state}, headers=H,
+                  timeout=10)
+r.raise_for_status()

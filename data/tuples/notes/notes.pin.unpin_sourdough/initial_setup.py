@@ -1,0 +1,23 @@
+"""Initial state for notes.pin.unpin_sourdough.
+
+"Gift ideas" is pinned too; the Pinned view is open with the sourdough note in the editor.
+"""
+
+import os
+
+import requests
+
+BASE = os.environ["CUA_HUB_URL_NOTES"]
+SID = os.environ["CUA_SID"]
+H = {"X-CUA-Admin-Token": os.environ["CUA_GYM_ADMIN_TOKEN"]}
+
+r = requests.get(f"{BASE}/go", params={"sid": SID}, headers=H, timeout=10)
+r.raise_for_status()
+state = r.json()["initial_state"]  # a fresh session starts from the app's seed
+notes = {n["id"]: n for n in state["notes"]}
+
+notes["n11"]["pinned"] = True
+state["ui"].update(view="pinned", notebook_id=None, tag=None, page=1, selected_note="n2")
+
+r = requests.post(f"{BASE}/post", params={"sid": SID}, json={"action": "set", "state": state}, headers=H, timeout=10)
+r.raise_for_status()

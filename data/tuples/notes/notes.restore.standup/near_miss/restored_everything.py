@@ -1,0 +1,23 @@
+"""Near miss for notes.restore.standup.
+
+Restores every note in the Trash.
+"""
+
+import os
+
+import requests
+
+BASE = os.environ["CUA_HUB_URL_NOTES"]
+SID = os.environ["CUA_SID"]
+H = {"X-CUA-Admin-Token": os.environ["CUA_GYM_ADMIN_TOKEN"]}
+
+r = requests.get(f"{BASE}/go", params={"sid": SID}, headers=H, timeout=10)
+r.raise_for_status()
+state = r.json()["current_state"]
+
+for n in state["notes"]:
+    n["trashed"], n["trashed_at"] = False, None
+
+r = requests.post(f"{BASE}/post", params={"sid": SID}, json={"action": "set_current", "state": state}, headers=H,
+                  timeout=10)
+r.raise_for_status()

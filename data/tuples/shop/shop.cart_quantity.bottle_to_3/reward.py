@@ -1,0 +1,67 @@
+"""Reward for shop.cart_quantity.bottle_to_3.
+
+Task: Make it 3 of the Insulated Stainless Steel Water Bottle in my cart.
+Success criteria:
+- The cart holds 3 Insulated Stainless Steel Water Bottles, 32 oz
+- Every other cart line is unchanged and none is added or removed
+- The wish list, orders and catalogue are unchanged
+"""
+
+import os
+
+import requests
+
+BASE = os.environ["CUA_HUB_URL_SHOP"]
+SID = os.environ["CUA_SID"]
+TOKEN = os.environ.get("CUA_GYM_ADMIN_TOKEN", "")
+H = {"X-CUA-Admin-Token": TOKEN} if TOKEN else {}
+
+go = requests.get(f"{BASE}/go", params={"sid": SID}, headers=H, timeout=10)
+go.raise_for_status()
+g = go.json()
+INIT, CUR, DIFF = g["initial_state"], g["current_state"], g["state_diff"]
+# Changes to the shop's data (cart, wish list, orders, products); ui.* paths are only the view.
+DATA_CHANGES = sorted(p for p in DIFF if not p.startswith("ui."))
+
+
+def product_id(name):
+    """The id of the product the instruction names, looked up by its exact name."""
+    ids = [p["id"] for p in INIT["products"] if p["name"] == name]
+    if len(ids) != 1:
+        raise SystemExit(f"the catalogue should hold exactly one product named {name!r}, found {len(ids)}")
+    return ids[0]
+
+
+def cart_of(state):
+    return {ln["product_id"]: ln["quantity"] for ln in state["cart"]}
+
+
+def changes_outside(*prefixes):
+    """Data changes at paths that do not start with any of the given prefixes."""
+    return [p for p in DATA_CHANGES if not any(p == x or p.startswith(x + ".") for x in prefixes)]
+
+
+def finish(checks, gate=True):
+    """checks: (description, points, passed). Nothing counts unless the gate (the task's core) holds."""
+    total = sum(pts for _, pts, _ in checks)
+    got = sum(pts * float(ok) for _, pts, ok in checks) if gate else 0.0
+    for name, pts, ok in checks:
+        print(f"[{'x' if ok else ' '}] {name} ({pts:g} of {total:g})")
+    if DATA_CHANGES:
+        print("data changes:", ", ".join(DATA_CHANGES[:20]))
+    print(f"REWARD: {round(got / total, 4):g}")
+
+
+PRODUCT = "Insulated Stainless Steel Water Bottle, 32 oz"
+WANT = 3  # units of it the cart should hold
+
+pid = product_id(PRODUCT)
+before, after = cart_of(INIT), cart_of(CUR)
+right = after.get(pid) == WANT
+others_kept = {k: v for k, v in after.items() if k != pid} == {k: v for k, v in before.items() if k != pid}
+untouched = not changes_outside("cart")
+finish([
+    (f"the cart holds {WANT} of {PRODUCT}", 3, right),
+    ("every other cart line is unchanged (none added or removed)", 1, others_kept),
+    ("the wish list, orders and catalogue are unchanged", 1, untouched),
+], gate=right)

@@ -1,0 +1,23 @@
+"""Initial state for shop.checkout.gift_cod: Clothing & Shoes is open; the cart holds aviator sunglasses and the hand cream trio."""
+
+import os
+
+import requests
+
+BASE = os.environ["CUA_HUB_URL_SHOP"]
+SID = os.environ["CUA_SID"]
+TOKEN = os.environ.get("CUA_GYM_ADMIN_TOKEN", "")
+H = {"X-CUA-Admin-Token": TOKEN} if TOKEN else {}
+
+go = requests.get(f"{BASE}/go", params={"sid": SID}, headers=H, timeout=10)
+go.raise_for_status()
+state = go.json()["initial_state"]  # a fresh session starts from the app's seed
+ui = state["ui"]
+
+state["cart"] = [{"id": "cart-p22", "product_id": "p22", "quantity": 1},
+                 {"id": "cart-p45", "product_id": "p45", "quantity": 1}]
+ui["category"] = "fashion"
+
+r = requests.post(f"{BASE}/post", params={"sid": SID}, headers=H,
+                  json={"action": "set", "state": state}, timeout=10)
+r.raise_for_status()

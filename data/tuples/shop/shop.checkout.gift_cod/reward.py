@@ -1,0 +1,128 @@
+"""Reward for shop.checkout.gift_cod.
+
+Task: Send the items in my cart as a gift to Jordan Lee, 88 Harbor Way, Seattle, WA 98101, United States (no apartment or suite), phone 206-555-0133. Use standard delivery and pay cash on delivery.
+Success criteria:
+- One new order holds exactly what was in the cart (the sunglasses and the hand cream trio)
+- Delivery is standard
+- Payment is cash on delivery
+- It ships to Jordan Lee, 88 Harbor Way (no second address line), Seattle, WA 98101, United States, phone 206-555-0133
+- The order's figures follow the shop's rules and the units leave stock
+- The cart is empty afterwards; earlier orders, wish list and catalogue are unchanged
+"""
+
+import math
+import os
+
+import requests
+
+BASE = os.environ["CUA_HUB_URL_SHOP"]
+SID = os.environ["CUA_SID"]
+TOKEN = os.environ.get("CUA_GYM_ADMIN_TOKEN", "")
+H = {"X-CUA-Admin-Token": TOKEN} if TOKEN else {}
+
+go = requests.get(f"{BASE}/go", params={"sid": SID}, headers=H, timeout=10)
+go.raise_for_status()
+g = go.json()
+INIT, CUR, DIFF = g["initial_state"], g["current_state"], g["state_diff"]
+# Changes to the shop's data (cart, wish list, orders, products); ui.* paths are only the view.
+DATA_CHANGES = sorted(p for p in DIFF if not p.startswith("ui."))
+
+
+def cart_of(state):
+    return {ln["product_id"]: ln["quantity"] for ln in state["cart"]}
+
+
+def changes_outside(*prefixes):
+    """Data changes at paths that do not start with any of the given prefixes."""
+    return [p for p in DATA_CHANGES if not any(p == x or p.startswith(x + ".") for x in prefixes)]
+
+
+def finish(checks, gate=True):
+    """checks: (description, points, passed). Nothing counts unless the gate (the task's core) holds."""
+    total = sum(pts for _, pts, _ in checks)
+    got = sum(pts * float(ok) for _, pts, ok in checks) if gate else 0.0
+    for name, pts, ok in checks:
+        print(f"[{'x' if ok else ' '}] {name} ({pts:g} of {total:g})")
+    if DATA_CHANGES:
+        print("data changes:", ", ".join(DATA_CHANGES[:20]))
+    print(f"REWARD: {round(got / total, 4):g}")
+
+
+def money(x):
+    return math.floor((x + 1e-9) * 100 + 0.5) / 100
+
+
+def norm(text):
+    # Letter case and runs of spaces are not part of an address.
+    return " ".join(str(text).split()).casefold()
+
+
+def digits(text):
+    return "".join(ch for ch in str(text) if ch.isdigit())
+
+
+def address_ok(got, want):
+    """Every address field as asked: phone by its digits, the rest ignoring case and extra spaces."""
+    wrong = [k for k, v in want.items()
+             if (digits(got.get(k, "")) != digits(v) if k == "phone" else norm(got.get(k, "")) != norm(v))]
+    if wrong:
+        print("address fields not as asked:", ", ".join(wrong))
+    return not wrong
+
+
+def order_consistent(order, state):
+    """The order's figures follow the shop's rules: prices, subtotal, shipping, tax, total, date, status."""
+    store, prices = state["store"], {p["id"]: p["price"] for p in state["products"]}
+    sub = money(sum(i["unit_price"] * i["quantity"] for i in order["items"]))
+    if order["shipping_method"] == "express":
+        ship = store["express_shipping"]
+    else:
+        ship = 0.0 if sub >= store["free_shipping_min"] else store["standard_shipping"]
+    tax = money(sub * store["tax_rate"])
+    return (all(abs(i["unit_price"] - prices.get(i["product_id"], -1)) < 0.005 for i in order["items"])
+            and abs(order["subtotal"] - sub) < 0.005 and abs(order["shipping_cost"] - ship) < 0.005
+            and abs(order["tax"] - tax) < 0.005 and abs(order["total"] - money(sub + ship + tax)) < 0.005
+            and order["status"] == "processing" and order["placed_at"] == state["now"])
+
+
+WANT = cart_of(INIT)  # "the items in my cart", as they were
+SHIPPING = "standard"
+PAYMENT = "cod"
+CARD_LAST4 = None
+ADDRESS = {"full_name": "Jordan Lee", "address_line1": "88 Harbor Way", "address_line2": "",
+           "city": "Seattle", "region": "WA", "postal_code": "98101", "country": "United States",
+           "phone": "206-555-0133"}
+
+old_ids = {o["id"] for o in INIT["orders"]}
+new = [o for o in CUR["orders"] if o["id"] not in old_ids]
+order = new[0] if len(new) == 1 else None
+got = {}
+for item in (order["items"] if order else []):
+    got[item["product_id"]] = got.get(item["product_id"], 0) + item["quantity"]
+placed = order is not None and got == WANT
+shipping_ok = placed and order["shipping_method"] == SHIPPING
+payment_ok = placed and order["payment"]["method"] == PAYMENT and (
+    CARD_LAST4 is None or order["payment"]["card_last4"] == CARD_LAST4)
+address_right = placed and address_ok(order["ship_to"], ADDRESS)
+figures_ok = placed and order_consistent(order, INIT)
+# Placing an order takes the ordered units out of stock and leaves every other product alone.
+stock0 = {p["id"]: p["stock"] for p in INIT["products"]}
+stock1 = {p["id"]: p["stock"] for p in CUR["products"]}
+stock_ok = placed and all(stock1[pid] == stock0[pid] - WANT.get(pid, 0) for pid in stock0)
+cart_empty = CUR["cart"] == []
+history_kept = placed and not [p for p in DATA_CHANGES if p.startswith("orders.")
+                               and not p.startswith(f"orders.{order['id']}.")]
+untouched = placed and not changes_outside("cart", f"orders.{order['id']}",
+                                           *[f"products.{pid}.stock" for pid in WANT])
+if new and not placed:
+    print("new orders:", [(o["id"], {i["product_id"]: i["quantity"] for i in o["items"]}) for o in new])
+finish([
+    ("one new order holds exactly the requested items and quantities", 3, placed),
+    (f"delivery is {SHIPPING}", 1, shipping_ok),
+    (f"payment is {PAYMENT}" + (f" with the card ending in {CARD_LAST4}" if CARD_LAST4 else ""), 1, payment_ok),
+    ("the order ships to the requested address", 2, address_right),
+    ("the order's prices, shipping, tax, total and status follow the shop's rules", 1, figures_ok),
+    ("the ordered units were taken out of stock, nothing else", 1, stock_ok),
+    ("the cart is empty afterwards", 1, cart_empty),
+    ("earlier orders, the wish list and the catalogue are unchanged", 1, history_kept and untouched),
+], gate=placed)

@@ -1,0 +1,23 @@
+"""Initial state for shop.checkout.office_card: the cart page is open with the Python book and the night-sky field guide."""
+
+import os
+
+import requests
+
+BASE = os.environ["CUA_HUB_URL_SHOP"]
+SID = os.environ["CUA_SID"]
+TOKEN = os.environ.get("CUA_GYM_ADMIN_TOKEN", "")
+H = {"X-CUA-Admin-Token": TOKEN} if TOKEN else {}
+
+go = requests.get(f"{BASE}/go", params={"sid": SID}, headers=H, timeout=10)
+go.raise_for_status()
+state = go.json()["initial_state"]  # a fresh session starts from the app's seed
+ui = state["ui"]
+
+state["cart"] = [{"id": "cart-p34", "product_id": "p34", "quantity": 1},
+                 {"id": "cart-p36", "product_id": "p36", "quantity": 1}]
+ui["view"] = "cart"
+
+r = requests.post(f"{BASE}/post", params={"sid": SID}, headers=H,
+                  json={"action": "set", "state": state}, timeout=10)
+r.raise_for_status()

@@ -1,0 +1,22 @@
+"""Initial state for shop.filter_price.electronics_over_200: Electronics with 'Include only in-stock items' ticked."""
+
+import os
+
+import requests
+
+BASE = os.environ["CUA_HUB_URL_SHOP"]
+SID = os.environ["CUA_SID"]
+TOKEN = os.environ.get("CUA_GYM_ADMIN_TOKEN", "")
+H = {"X-CUA-Admin-Token": TOKEN} if TOKEN else {}
+
+go = requests.get(f"{BASE}/go", params={"sid": SID}, headers=H, timeout=10)
+go.raise_for_status()
+state = go.json()["initial_state"]  # a fresh session starts from the app's seed
+ui = state["ui"]
+
+ui["category"] = "electronics"
+ui["filters"]["in_stock_only"] = True
+
+r = requests.post(f"{BASE}/post", params={"sid": SID}, headers=H,
+                  json={"action": "set", "state": state}, timeout=10)
+r.raise_for_status()

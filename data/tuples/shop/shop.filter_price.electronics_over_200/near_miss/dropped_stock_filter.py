@@ -1,0 +1,23 @@
+"""Near miss for shop.filter_price.electronics_over_200: the right band, but the in-stock checkbox was unticked."""
+
+import os
+
+import requests
+
+BASE = os.environ["CUA_HUB_URL_SHOP"]
+SID = os.environ["CUA_SID"]
+TOKEN = os.environ.get("CUA_GYM_ADMIN_TOKEN", "")
+H = {"X-CUA-Admin-Token": TOKEN} if TOKEN else {}
+
+
+go = requests.get(f"{BASE}/go", params={"sid": SID}, headers=H, timeout=10)
+go.raise_for_status()
+state = go.json()["current_state"]
+ui = state["ui"]
+
+ui["filters"].update(price="over_200", in_stock_only=False)
+ui["page"] = 1
+
+r = requests.post(f"{BASE}/post", params={"sid": SID}, headers=H,
+                  json={"action": "set_current", "state": state}, timeout=10)
+r.raise_for_status()

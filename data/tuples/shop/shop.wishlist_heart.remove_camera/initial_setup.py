@@ -1,0 +1,20 @@
+"""Initial state for shop.wishlist_heart.remove_camera: the headphones were saved to the Wish List a few days ago, above the camera."""
+
+import os
+
+import requests
+
+BASE = os.environ["CUA_HUB_URL_SHOP"]
+SID = os.environ["CUA_SID"]
+TOKEN = os.environ.get("CUA_GYM_ADMIN_TOKEN", "")
+H = {"X-CUA-Admin-Token": TOKEN} if TOKEN else {}
+
+go = requests.get(f"{BASE}/go", params={"sid": SID}, headers=H, timeout=10)
+go.raise_for_status()
+state = go.json()["initial_state"]  # a fresh session starts from the app's seed
+
+state["wishlist"].insert(0, {"id": "wish-p01", "product_id": "p01", "added_on": "2025-06-08"})
+
+r = requests.post(f"{BASE}/post", params={"sid": SID}, headers=H,
+                  json={"action": "set", "state": state}, timeout=10)
+r.raise_for_status()
