@@ -1,0 +1,118 @@
+"""One episode slot: an isolated browser context that plays one tuple at a time.
+
+``reset(tuple)`` runs the tuple's setup in the sandbox against a fresh hub session, opens the
+app(s) through one-time launch URLs, waits until the page has settled and returns the
+screenshot; ``step(actions)`` executes actions with real mouse and keyboard events and
+returns the next screenshot with per-action results; ``score()`` runs ``reward.py`` in the
+sandbox. Failures of the environment (setup script, browser, hub) raise
+:class:`EnvironmentFailure`, so they are never mistaken for a policy that scored 0.
+"""
+
+from __future__ import annotations
+
+import io
+import secrets
+import time
+from dataclasses import dataclass
+from typing import Any
+
+from PIL import Image
+
+from cuagym.actions import Action, ActionResult, Geometry
+from cuagym.data.format import TaskTuple
+from cuagym.data.sandbox import HubAccess, Limits, ScriptResult, run_script
+from cuagym.rollout.episode import open_task, wait_settled
+from cuagym.rollout.executor import execute
+
+
+class EnvironmentFailure(RuntimeError):
+    """The environment, not the policy, failed: setup, browser, hub or reward script."""
+
+
+@dataclass
+class Observation:
+    screenshot: Image.Image
+    png: bytes
+    seconds: float
+
+
+class EpisodeSlot:
+    def __init__(self, browser: Any, hub_urls: dict[str, str], admin_token: str, *,
+                 viewport: tuple[int, int] = (1280, 800), limits: Limits = Limits(),
+                 settle_timeout_s: float = 10.0) -> None:
+        self.browser = browser
+        self.hub_urls, self.admin_token = hub_urls, admin_token
+        self.viewport = viewport
+        self.limits = limits
+        self.settle_timeout_s = settle_timeout_s
+        self.geometry = Geometry(viewport, viewport)
+        self.context: Any = None
+        self.page: Any = None
+        self.tuple: TaskTuple | None = None
+        self.access: HubAccess | None = None
+
+    # ---- lifecycle ------------------------------------------------------------------
+    def reset(self, t: TaskTuple, sid: str | None = None) -> Observation:
+        self.close_context()
+        missing = [a for a in t.apps if a not in self.hub_urls]
+        if missing:
+            raise EnvironmentFailure(f"hub does not serve {', '.join(missing)} needed by {t.id}")
+        self.tuple = t
+        self.access = HubAccess({a: self.hub_urls[a] for a in t.apps}, sid or f"ep-{secrets.token_hex(8)}",
+                                self.admin_token)
+        res = run_script(t.script("initial_setup.py"), self.access, limits=self.limits)
+        if not res.ok:
+            raise EnvironmentFailure(f"{t.id}: initial_setup.py failed: {res.summary()}")
+        try:
+            self.context = self.browser.new_context(viewport={"width": self.viewport[0], "height": self.viewport[1]})
+            self.page = self.context.new_page()
+            open_task(self.page, self.access.urls, t.apps, self.access.sid, self.admin_token,
+                      timeout_s=self.settle_timeout_s * 2)
+        except Exception as e:
+            raise EnvironmentFailure(f"{t.id}: could not open the app: {type(e).__name__}: {e}") from e
+        return self.observe()
+
+    def observe(self) -> Observation:
+        t0 = time.monotonic()
+        try:
+            png = self.page.screenshot(type="png")
+        except Exception as e:
+            raise EnvironmentFailure(f"screenshot failed: {type(e).__name__}: {e}") from e
+        return Observation(Image.open(io.BytesIO(png)).convert("RGB"), png, time.monotonic() - t0)
+
+    def step(self, actions: list[Action], geometry: Geometry | None = None) -> tuple[Observation, list[ActionResult]]:
+        if self.page is None:
+            raise EnvironmentFailure("step() before reset()")
+        g = geometry or self.geometry
+        results = []
+        try:
+            for a in actions:
+                results.append(execute(self.page, a, g))
+                if a.type == "terminate":
+                    break
+            wait_settled(self.page, self.settle_timeout_s)
+        except Exception as e:  # the browser died or hung mid-step
+            raise EnvironmentFailure(f"browser failed during step: {type(e).__name__}: {e}") from e
+        return self.observe(), results
+
+    def score(self) -> ScriptResult:
+        """Run reward.py; an unusable result raises EnvironmentFailure (never a silent 0)."""
+        if self.tuple is None or self.access is None:
+            raise EnvironmentFailure("score() before reset()")
+        if self.page is not None:
+            try:
+                wait_settled(self.page, self.settle_timeout_s)  # every visible change reached the server
+            except Exception:
+                pass
+        res = run_script(self.tuple.script("reward.py"), self.access, expect_reward=True, limits=self.limits)
+        if not res.ok:
+            raise EnvironmentFailure(f"{self.tuple.id}: reward.py failed: {res.summary()}")
+        return res
+
+    def close_context(self) -> None:
+        if self.context is not None:
+            try:
+                self.context.close()
+            except Exception:
+                pass
+        self.context = self.page = None
