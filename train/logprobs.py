@@ -1,0 +1,115 @@
+"""Per-token log-probs of a collated micro-batch under the learner's model.
+
+The result is aligned with ``input_ids`` ([B, T]): entry t is log p(token t | tokens < t),
+and column 0 (the first token has no prediction) is 0. Policy tokens never sit at position
+0, because every context starts with the system prompt.
+
+Full-vocabulary logits of a long multi-turn context do not fit a GPU (tens of thousands of
+positions x a 248k vocabulary x 4 bytes, kept for backward), and most positions are
+screenshots and prompt the loss never reads. So, given the policy mask, the vocabulary
+projection runs only at policy positions, in chunks of ``chunk_tokens`` rows, each chunk
+recomputed in backward (activation checkpointing) instead of stored: peak logit memory is one
+chunk, whatever the context length. Positions outside the mask get log-prob 0.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import torch
+
+from cuagym.train.samples import MicroBatch
+
+
+def gather_token_logprobs(logits: torch.Tensor, input_ids: torch.Tensor) -> torch.Tensor:
+    """logits [B, T, V], input_ids [B, T] -> [B, T] log-probs of each next token, 0 at t = 0."""
+    pred = logits[:, :-1].float()                                             # [B, T-1, V]
+    target = input_ids[:, 1:].unsqueeze(-1)                                   # [B, T-1, 1]
+    # logit - logsumexp instead of a full log_softmax: one [B, T-1, V] tensor fewer.
+    lp = pred.gather(-1, target).squeeze(-1) - torch.logsumexp(pred, dim=-1)  # [B, T-1]
+    return torch.nn.functional.pad(lp, (1, 0))
+
+
+def _chunk_logprobs(hidden: torch.Tensor, weight: torch.Tensor, targets: torch.Tensor) -> torch.Tensor:
+    """hidden [N, H], weight [V, H], targets [N] -> [N] log p(target)."""
+    logits = (hidden @ weight.t()).float()                                    # [N, V]
+    return logits.gather(-1, targets.unsqueeze(-1)).squeeze(-1) - torch.logsumexp(logits, dim=-1)
+
+
+def masked_token_logprobs(hidden: torch.Tensor, lm_head: torch.nn.Module, input_ids: torch.Tensor,
+                          policy_mask: torch.Tensor, chunk_tokens: int) -> torch.Tensor:
+    """Log-probs [B, T] of the tokens under ``policy_mask`` from the last hidden states [B, T, H].
+
+    Equal to ``gather_token_logprobs(lm_head(hidden), input_ids) * policy_mask``, computed
+    only at policy positions, ``chunk_tokens`` rows at a time.
+    """
+    B, T, _ = hidden.shape
+    out = hidden.new_zeros((B, T), dtype=torch.float32)                       # [B, T]
+    rows, cols = policy_mask[:, 1:].nonzero(as_tuple=True)                   # predictions of tokens 1..T-1
+    if rows.numel() == 0:
+        return out + 0.0 * hidden.sum()  # keep the graph connected for an all-masked batch
+    h = hidden[rows, cols]                                                    # [N, H] states before each token
+    targets = input_ids[rows, cols + 1]                                       # [N]
+    weight = lm_head.weight
+    pieces = []
+    for start in range(0, h.shape[0], max(int(chunk_tokens), 1)):
+        hc, tc = h[start:start + chunk_tokens], targets[start:start + chunk_tokens]
+        if torch.is_grad_enabled():
+            pieces.append(torch.utils.checkpoint.checkpoint(_chunk_logprobs, hc, weight, tc, use_reentrant=False))
+        else:
+            pieces.append(_chunk_logprobs(hc, weight, tc))
+    return out.index_put((rows, cols + 1), torch.cat(pieces))
+
+
+def forward_logprobs(model: Any, batch: MicroBatch, *, router_aux: bool = False, chunk_tokens: int = 0,
+                     ) -> tuple[torch.Tensor, torch.Tensor | None]:
+    """(log-probs [B, T], router aux loss or None) of ``batch`` under ``model``.
+
+    ``model`` is the HF model or a DeepSpeed engine wrapping it. With ``router_aux`` the MoE
+    load-balancing loss the model returns for ``output_router_logits=True`` is passed back.
+    With ``chunk_tokens > 0`` only the policy positions of ``batch`` get log-probs (the rest
+    are 0), computed in checkpointed chunks of that many rows (see the module docstring).
+    """
+    device = _device_of(model)
+    inputs = {k: v.to(device) for k, v in batch.inputs.items()}
+    kwargs: dict[str, Any] = {"use_cache": False}
+    if router_aux:
+        kwargs["output_router_logits"] = True
+    module = getattr(model, "module", model)  # the HF model inside a DeepSpeed engine
+    if chunk_tokens > 0 and hasattr(module, "lm_head") and hasattr(module, "model"):
+        # The body without the vocabulary projection; ZeRO-3 gathers parameters through
+        # per-module hooks, so calling the submodules directly is safe.
+        out = module.model(**inputs, **kwargs)
+        logp = masked_token_logprobs(out[0], module.lm_head, inputs["input_ids"],
+                                     batch.policy_mask.to(device), chunk_tokens)
+        aux = _router_aux_loss(module, out, inputs) if router_aux else None
+    else:
+        out = model(**inputs, **kwargs)
+        logp = gather_token_logprobs(out.logits, inputs["input_ids"])
+        aux = getattr(out, "aux_loss", None) if router_aux else None
+    if router_aux and aux is None:
+        raise ValueError("router aux loss requested but the model returned no aux_loss; "
+                         "expected a mixture-of-experts model (set model.router_aux_loss_coef to 0 otherwise)")
+    return logp, aux
+
+
+def _router_aux_loss(module: Any, out: Any, inputs: dict[str, torch.Tensor]) -> torch.Tensor | None:
+    """The MoE load-balancing loss, as the HF wrapper computes it from the body's router logits."""
+    router_logits = getattr(out, "router_logits", None)
+    if router_logits is None:
+        return None
+    from importlib import import_module
+
+    text_cfg = getattr(module.config, "text_config", module.config)
+    lb = getattr(import_module(type(module).__module__), "load_balancing_loss_func", None)
+    if lb is None:
+        return None
+    return lb(router_logits, text_cfg.num_experts, text_cfg.num_experts_per_tok, inputs.get("attention_mask"))
+
+
+def _device_of(model: Any) -> torch.device:
+    module = getattr(model, "module", model)
+    try:
+        return next(module.parameters()).device
+    except StopIteration:
+        return torch.device("cpu")
