@@ -24,13 +24,16 @@ COMMANDS: dict[str, tuple[str, str]] = {
     "model": ("cuagym.modeling.cli", "build the tiny policy or inspect a checkpoint"),
     "data": ("cuagym.commands.data_cli", "validate tuples, import CUA-Gym tuples, write manifests"),
     "export": ("cuagym.commands.export_cli", "export a training checkpoint as a Hugging Face model"),
+    "train": ("cuagym.commands.train_cli", "train a policy with GSPO (sync or one-step async)"),
+    "sft": ("cuagym.commands.sft_cli", "supervised warm-start on golden trajectories"),
+    "eval": ("cuagym.commands.eval_cli", "evaluate a policy on tuples: per-app success table and JSON"),
+    "rollout": ("cuagym.commands.rollout_cli", "roll a policy out on tuples and write scored trajectories"),
+    "view": ("cuagym.commands.view_cli", "write (and serve) an HTML report of a run's trajectories"),
+    "plot": ("cuagym.commands.plot_cli", "write PNG curves of a run's metrics"),
+    "plan": ("cuagym.commands.plan_cli", "print the placement plan and per-GPU memory estimate of a config"),
 }
 # Planned subcommands that this version does not have yet: say so instead of pretending.
-PLANNED = {
-    "train": "the training driver", "rollout": "the rollout fleet", "eval": "evaluation",
-    "synth": "the synthesis pipeline",
-    "view": "the trajectory viewer", "sft": "supervised warm-start", "plot": "run plots",
-}
+PLANNED = {"synth": "the synthesis pipeline"}
 
 
 def usage() -> str:

@@ -119,7 +119,7 @@ class LearnerConfig:
     grad_clip: float = cfg(1.0, "global gradient-norm clip")
     minibatches_per_rollout: int = cfg(4, "optimizer steps per rollout batch (the paper uses 4)")
     micro_batch_tokens: int = cfg(16384, "token budget of one micro-batch (slices are packed up to it)")
-    logprob_chunk_tokens: int = cfg(4096, "vocabulary projection only at policy tokens, this many rows at a "
+    logprob_chunk_tokens: int = cfg(1024, "vocabulary projection only at policy tokens, this many rows at a "
                                     "time, recomputed in backward (0 = full logits at every position)")
     weight_sync_chunk_mb: int = cfg(512, "size of each chunk of named tensors sent to the engines")
 

@@ -286,7 +286,14 @@ def learner_memory(cfg: Config, arch: ModelArch, ranks: int) -> dict[str, float]
         activations = t * arch.hidden_size * arch.num_layers * BF16 + 2 * per_layer
     else:
         activations = arch.num_layers * per_layer
-    logits = float(t) * arch.vocab_size * LOGIT_BYTES_PER_ELEMENT
+    chunk = int(cfg.learner.logprob_chunk_tokens)
+    if chunk > 0:
+        # Policy positions are projected onto the vocabulary in checkpointed chunks
+        # (train/logprobs.py): one chunk's logits live at a time, plus the gathered hidden
+        # states of the policy positions that the chunks recompute from.
+        logits = float(min(t, chunk)) * arch.vocab_size * LOGIT_BYTES_PER_ELEMENT + t * arch.hidden_size * BF16
+    else:
+        logits = float(t) * arch.vocab_size * LOGIT_BYTES_PER_ELEMENT
     offload = cfg.learner.offload_optimizer
     return {"weights": weights, "gradients": grads, "optimizer": 0.0 if offload else optimizer,
             "activations": activations, "logits": logits, "host_optimizer": optimizer if offload else 0.0}
@@ -413,10 +420,9 @@ _FIXES = {
     "gradients": "raise learner.zero_stage to 2 or 3 or give the learner more GPUs",
     "optimizer": "set learner.offload_optimizer=true, raise learner.zero_stage or give the learner more GPUs",
     "activations": "set model.gradient_checkpointing=true or lower learner.micro_batch_tokens",
-    "logits": "shorten the longest context (rollout.image_max, rollout.image_width/image_height, "
-              "rollout.max_turns, rollout.max_new_tokens) and lower "
-              "learner.micro_batch_tokens: a slice is never split, so the log-prob pass holds "
-              "full-vocabulary logits for max(micro_batch_tokens, longest context) positions",
+    "logits": "set learner.logprob_chunk_tokens (e.g. 4096) so only policy positions are projected onto "
+              "the vocabulary, a chunk at a time; with it 0 the log-prob pass holds full-vocabulary logits for "
+              "max(micro_batch_tokens, longest context) positions",
     "kv_cache": "fewer concurrent sequences per engine (more rollout.num_engines, fewer rollout.env_workers "
                 "or rollout.slots_per_worker), shorter contexts, or engine_ep_size > engine_tp_size so attention "
                 "runs data-parallel instead of replicating the few KV heads",

@@ -20,7 +20,8 @@ def test_bundled_configs_load_and_share_the_paper_settings(name):
     assert isinstance(cfg, Config)
     # Inherited from base.yaml: GSPO clip 3e-4 / 4e-4, no KL, 4 minibatches per rollout batch.
     assert (cfg.gspo.eps_low, cfg.gspo.eps_high, cfg.gspo.kl_coef) == (3e-4, 4e-4, 0.0)
-    assert cfg.learner.minibatches_per_rollout == 4
+    # The tiny CPU run takes one on-policy step per rollout batch (few sequences per batch).
+    assert cfg.learner.minibatches_per_rollout == (1 if name == "tiny" else 4)
     assert (cfg.rollout.image_max, cfg.rollout.fold_size) == (20, 10)
 
 
@@ -137,7 +138,9 @@ def test_cli_unknown_commands_and_flags():
     assert r.returncode == 2 and "unknown option" in r.stderr
     r = _cli("config", "show", "--bogus")
     assert r.returncode == 2 and "unrecognized arguments: --bogus" in r.stderr
-    r = _cli("train")
+    r = _cli("synth")
     assert r.returncode == 2 and "not part of this version yet" in r.stderr
+    r = _cli("train", "--config", "configs/tiny.yaml", "rollout.bogus_key=1")
+    assert r.returncode == 2 and "bogus_key" in r.stderr
     r = _cli("--version")
     assert r.returncode == 0 and r.stdout.strip()

@@ -21,7 +21,7 @@ ROOT = Path(__file__).resolve().parents[2]
 PY = sys.executable
 SHORT = ["train.mode=sync", "rollout.image_width=640", "rollout.image_height=384", "rollout.image_max=8",
          "rollout.fold_size=4", "rollout.max_turns=15", "rollout.max_new_tokens=256", "learner.micro_batch_tokens=8192"]
-A17B_FIT = SHORT + ["rollout.num_engines=4", "rollout.engine_tp_size=2", "rollout.engine_ep_size=32"]
+A17B_FIT = SHORT
 CLUSTER_VARS = ("NODE_RANK", "NNODES", "MASTER_ADDR", "MASTER_PORT", "SLURM_NNODES", "SLURM_NODEID", "SLURM_PROCID",
                 "SLURM_JOB_NODELIST", "SLURM_JOB_ID", "CUAGYM_MODEL", "CUAGYM_DRIVER")
 
@@ -98,8 +98,10 @@ def test_a17b_dry_run_refusals():
     out = run("train_a17b.sh", "--dry-run", *A17B_FIT, env=env)
     assert out.returncode == 1
     assert "the cluster has 4 node(s) but cluster.nodes is 16" in out.stdout
-    # Shipped engines (tp 16 with 2 KV heads, 128 sequences each at 53728 tokens) overflow.
-    out = run("train_a17b.sh", "--dry-run", *SHORT[:1], env={**env, "NNODES": "16"})
+    # Engines of tp 16 (2 KV heads: every shard keeps a replica) with 128 sequences each overflow.
+    wide_tp = ["rollout.num_engines=8", "rollout.engine_tp_size=16", "rollout.engine_ep_size=1",
+               "rollout.max_new_tokens=1024"]
+    out = run("train_a17b.sh", "--dry-run", *SHORT[:1], *wide_tp, env={**env, "NNODES": "16"})
     assert out.returncode == 1 and "the engine needs" in out.stdout and "mostly kv_cache" in out.stdout
 
 

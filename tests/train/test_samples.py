@@ -104,7 +104,7 @@ def test_chunked_policy_logprobs_equal_full_logits(shared_tiny_policy, group_sam
     """Vocabulary projection at policy positions only, in checkpointed chunks: same values and
     same gradients as full logits masked afterwards, for any chunk size."""
     model = shared_tiny_policy.model
-    batch = collate(group_samples[:3], shared_tiny_policy.pad_token_id)
+    batch = collate(group_samples[:3], shared_tiny_policy.tokenizer.pad_token_id)
     mask = batch.policy_mask
 
     def run(chunk_tokens: int):
