@@ -39,7 +39,11 @@ from urllib.parse import urlsplit
 RUNNER = Path(__file__).with_name("sandbox_runner.py")
 REWARD_LINE = re.compile(r"^REWARD:\s*(\S+)\s*$")
 OUTPUT_CAP = 64 * 1024
-_UIDS = itertools.count(200_000 + (os.getpid() % 1000) * 50)
+# Each calling process takes uids from a block of its own (by pid), cycling inside it, so
+# concurrent drivers or validators on one machine never share a uid (nor its process limit).
+UID_BLOCK = 1000
+UID_BASE = 200_000 + (os.getpid() % 500) * UID_BLOCK
+_UIDS = (UID_BASE + i % UID_BLOCK for i in itertools.count())
 _UID_LOCK = threading.Lock()
 
 

@@ -62,11 +62,14 @@ def test_memory_hog_is_a_memory_failure(tmp_path, access):
 
 
 def _sandbox_uid_processes() -> int:
+    """Live processes under this test process's sandbox uids (other runs use other blocks)."""
+    from cuagym.data.sandbox import UID_BASE, UID_BLOCK
+
     n = 0
     for d in Path("/proc").iterdir():
         if d.name.isdigit():
             try:
-                n += d.stat().st_uid >= 200_000
+                n += UID_BASE <= d.stat().st_uid < UID_BASE + UID_BLOCK
             except OSError:
                 pass
     return n
