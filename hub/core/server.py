@@ -288,7 +288,7 @@ html,body{margin:0;height:100%;overflow:hidden;font-family:"DejaVu Sans",Arial,s
 .tab{border:0;border-radius:8px 8px 0 0;padding:0 18px;background:transparent;color:#3c4043;cursor:pointer;font:inherit}
 .tab.on{background:#fff;color:#202124;font-weight:bold}
 iframe{display:block;border:0;width:100%;height:calc(100% - 32px)}
-iframe[hidden]{display:none}
+iframe[hidden]{display:block;visibility:hidden;position:absolute;left:-100000px;top:32px}
 </style></head><body>
 <div id="bar">{buttons}</div>{frames}
 <script>
