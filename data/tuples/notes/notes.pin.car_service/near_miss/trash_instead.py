@@ -1,0 +1,26 @@
+"""Near miss for notes.pin.car_service.
+
+Clicks Delete (beside Pin) on "Car service" instead of Pin.
+"""
+
+import os
+
+import requests
+
+BASE = os.environ["CUA_HUB_URL_NOTES"]
+SID = os.environ["CUA_SID"]
+H = {"X-CUA-Admin-Token": os.environ["CUA_GYM_ADMIN_TOKEN"]}
+
+r = requests.get(f"{BASE}/go", params={"sid": SID}, headers=H, timeout=10)
+r.raise_for_status()
+state = r.json()["current_state"]
+notes = {n["id"]: n for n in state["notes"]}
+NOW = state["now"]  # the app stamps every edit with its own clock
+
+notes["n36"]["trashed"] = True
+notes["n36"]["trashed_at"] = NOW
+state["ui"]["selected_note"] = None
+
+r = requests.post(f"{BASE}/post", params={"sid": SID}, json={"action": "set_current", "state": state}, headers=H,
+                  timeout=10)
+r.raise_for_status()

@@ -1,0 +1,21 @@
+"""Initial state for notes.pin.lisbon.
+
+The notebook of "Lisbon trip — May" is open, with the note open in the editor.
+"""
+
+import os
+
+import requests
+
+BASE = os.environ["CUA_HUB_URL_NOTES"]
+SID = os.environ["CUA_SID"]
+H = {"X-CUA-Admin-Token": os.environ["CUA_GYM_ADMIN_TOKEN"]}
+
+r = requests.get(f"{BASE}/go", params={"sid": SID}, headers=H, timeout=10)
+r.raise_for_status()
+state = r.json()["initial_state"]  # a fresh session starts from the app's seed
+
+state["ui"].update(view="notebook", notebook_id="nb3", tag=None, page=1, selected_note="n4")
+
+r = requests.post(f"{BASE}/post", params={"sid": SID}, json={"action": "set", "state": state}, headers=H, timeout=10)
+r.raise_for_status()
