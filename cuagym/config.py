@@ -137,7 +137,7 @@ class LearnerConfig:
 class TrainConfig:
     tuples: str = cfg("data/tuples", "training tuples: a dataset folder")
     eval_tuples: str = cfg("", "held-out tuples for evaluation: a dataset folder (empty = none)")
-    task_filter: list[str] = cfg([], "only tuples whose id or family matches one of these prefixes (empty = all)")
+    task_filter: list[str] = cfg([], "only tuples whose id or family is one of these or lies under one (dotted: notes.pin; empty = all)")
     eval_task_filter: list[str] = cfg([], "prefix filter applied to eval_tuples (empty = all of them)")
     steps: int = cfg(100, "training steps (rollout + update each)")
     mode: Literal["sync", "async"] = cfg("sync", "sync, or one-step off-policy: rollout n+1 overlaps update n")

@@ -50,8 +50,14 @@ def write_manifest(root: str | Path) -> int:
     return n
 
 
+def matches(name: str, prefix: str) -> bool:
+    """``prefix`` names ``name`` or one of its dotted ancestors: "notes.pin" matches
+    "notes.pin.books", "calendar.go_today.week" matches itself but not "calendar.go_today.week_from_may"."""
+    return name == prefix or name.startswith(prefix.rstrip(".") + ".")
+
+
 class Dataset:
-    """Tuples under ``root``; filters by app, family prefix or id prefix without loading tuples."""
+    """Tuples under ``root``; filters by app and by dotted prefixes of ids or families, without loading tuples."""
 
     def __init__(self, root: str | Path, apps: list[str] | None = None, prefixes: list[str] | None = None) -> None:
         self.root = Path(root)
@@ -63,7 +69,7 @@ class Dataset:
     def _keep(self, e: Entry) -> bool:
         if self.apps and not set(e.apps) <= self.apps:
             return False
-        return not self.prefixes or e.id.startswith(self.prefixes) or e.family.startswith(self.prefixes)
+        return not self.prefixes or any(matches(e.id, p) or matches(e.family, p) for p in self.prefixes)
 
     def entries(self) -> Iterator[Entry]:
         manifest = self.root / MANIFEST

@@ -18,6 +18,7 @@ from typing import Any
 import torch
 
 from cuagym.train.checkpoint import CLIENT_KEY, list_checkpoints
+from cuagym.train.logprobs import WRAPPED_PREFIX
 
 MODEL_STATES = "mp_rank_00_model_states.pt"
 
@@ -44,13 +45,15 @@ def resolve_tag_dir(ckpt: str | Path, tag: str | None = None) -> Path:
 
 
 def checkpoint_state_dict(tag_dir: Path) -> dict[str, torch.Tensor]:
-    """Full fp32 parameters of the model saved in ``tag_dir``."""
+    """Full fp32 parameters of the policy saved in ``tag_dir``, under the HF model's own names."""
     if any(tag_dir.glob("*optim_states.pt")) and any(tag_dir.glob("*zero_pp_rank_*")):
         from deepspeed.utils.zero_to_fp32 import get_fp32_state_dict_from_zero_checkpoint
 
-        return get_fp32_state_dict_from_zero_checkpoint(str(tag_dir.parent), tag=tag_dir.name)
-    state = torch.load(tag_dir / MODEL_STATES, map_location="cpu", weights_only=False)
-    return state["module"]
+        state = get_fp32_state_dict_from_zero_checkpoint(str(tag_dir.parent), tag=tag_dir.name)
+    else:
+        state = torch.load(tag_dir / MODEL_STATES, map_location="cpu", weights_only=False)["module"]
+    # The engine wraps the policy (train.logprobs.PolicyLogprobs): drop the wrapper's prefix.
+    return {k.removeprefix(WRAPPED_PREFIX): v for k, v in state.items()}
 
 
 def client_state(tag_dir: Path) -> dict[str, Any]:

@@ -31,7 +31,7 @@ import torch
 from cuagym.config import GSPOConfig, LearnerConfig, ModelConfig
 from cuagym.gspo import gspo_loss, sequence_log_ratio
 from cuagym.train import distributed as D
-from cuagym.train.logprobs import forward_logprobs
+from cuagym.train.logprobs import PolicyLogprobs, forward_logprobs
 from cuagym.train.samples import MicroBatch, TrainSample, collate, pack_microbatches, pad_rows
 from cuagym.train.schedule import lr_multiplier
 
@@ -108,6 +108,26 @@ class _Tally:
         }
 
 
+def register_functional_params(model: torch.nn.Module) -> int:
+    """Tell ZeRO-3 about parameters a module reads without calling their owner's forward.
+
+    ZeRO-3 gathers a module's partitioned parameters in that module's forward hook. The
+    linear-attention layers of Qwen3.5 pass ``self.conv1d`` to a functional convolution kernel
+    (``conv1d.weight`` is read, ``conv1d.forward`` never runs), so without this the kernel
+    would see an empty partition. Returns how many parameters were registered.
+    """
+    from deepspeed.runtime.zero import register_external_parameter
+
+    n = 0
+    for module in model.modules():
+        conv = getattr(module, "conv1d", None)
+        if isinstance(conv, torch.nn.Conv1d):
+            for p in conv.parameters(recurse=False):
+                register_external_parameter(module, p)
+                n += 1
+    return n
+
+
 class Learner:
     """DeepSpeed engine + optimizer + schedule around ``policy.model``, and the GSPO update.
 
@@ -141,13 +161,15 @@ class Learner:
         if self.model_cfg.gradient_checkpointing:
             model.activation_checkpointing_enable(activation_checkpointing_kwargs={"use_reentrant": False})
         model.train()
+        if int(learner_cfg.zero_stage) == 3:
+            register_functional_params(model)
         params = [p for p in model.parameters() if p.requires_grad]
         optimizer = torch.optim.AdamW(params, lr=learner_cfg.lr, betas=tuple(learner_cfg.betas),
                                       weight_decay=learner_cfg.weight_decay)
         scheduler = torch.optim.lr_scheduler.LambdaLR(
             optimizer, lr_multiplier(learner_cfg.lr_schedule, learner_cfg.warmup_steps, total_steps))
         self.engine, self.optimizer, _, self.scheduler = deepspeed.initialize(
-            model=model, optimizer=optimizer, lr_scheduler=scheduler,
+            model=PolicyLogprobs(model), optimizer=optimizer, lr_scheduler=scheduler,
             config=deepspeed_config(learner_cfg, on_gpu=torch.cuda.is_available()), dist_init_required=False)
         self.optimizer_steps = 0
         self.microbatches = microbatcher or (lambda items: pack_microbatches(items, learner_cfg.micro_batch_tokens))
@@ -155,7 +177,7 @@ class Learner:
     @property
     def model(self) -> Any:
         """The HF model (its parameters are the trained ones)."""
-        return self.engine.module
+        return self.engine.module.policy
 
     # ----------------------------------------------------------------- passes
     def _aligned(self, groups: list[list[TrainSample]]) -> int:
@@ -313,7 +335,7 @@ class Learner:
         zero3 = int(self.cfg.zero_stage) == 3
         group: list[tuple[str, torch.nn.Parameter]] = []
         size = 0.0
-        for name, p in self.engine.module.named_parameters():
+        for name, p in self.model.named_parameters():
             nbytes = (p.ds_numel if zero3 else p.numel()) * p.element_size()
             if group and size + nbytes > limit:
                 yield self._materialise(group, zero3)

@@ -30,9 +30,13 @@ def gather_token_logprobs(logits: torch.Tensor, input_ids: torch.Tensor) -> torc
     return torch.nn.functional.pad(lp, (1, 0))
 
 
-def _chunk_logprobs(hidden: torch.Tensor, weight: torch.Tensor, targets: torch.Tensor) -> torch.Tensor:
-    """hidden [N, H], weight [V, H], targets [N] -> [N] log p(target)."""
-    logits = (hidden @ weight.t()).float()                                    # [N, V]
+def _chunk_logprobs(lm_head: torch.nn.Module, hidden: torch.Tensor, targets: torch.Tensor) -> torch.Tensor:
+    """hidden [N, H], targets [N] -> [N] log p(target) under the vocabulary projection ``lm_head``.
+
+    ``lm_head`` is called as a module (never its weight read directly) so that ZeRO-3 gathers
+    its partitioned weight in the forward and again in the checkpoint's recomputation.
+    """
+    logits = lm_head(hidden).float()                                          # [N, V]
     return logits.gather(-1, targets.unsqueeze(-1)).squeeze(-1) - torch.logsumexp(logits, dim=-1)
 
 
@@ -50,47 +54,77 @@ def masked_token_logprobs(hidden: torch.Tensor, lm_head: torch.nn.Module, input_
         return out + 0.0 * hidden.sum()  # keep the graph connected for an all-masked batch
     h = hidden[rows, cols]                                                    # [N, H] states before each token
     targets = input_ids[rows, cols + 1]                                       # [N]
-    weight = lm_head.weight
     pieces = []
     for start in range(0, h.shape[0], max(int(chunk_tokens), 1)):
         hc, tc = h[start:start + chunk_tokens], targets[start:start + chunk_tokens]
         if torch.is_grad_enabled():
-            pieces.append(torch.utils.checkpoint.checkpoint(_chunk_logprobs, hc, weight, tc, use_reentrant=False))
+            pieces.append(torch.utils.checkpoint.checkpoint(_chunk_logprobs, lm_head, hc, tc, use_reentrant=False))
         else:
-            pieces.append(_chunk_logprobs(hc, weight, tc))
+            pieces.append(_chunk_logprobs(lm_head, hc, tc))
     return out.index_put((rows, cols + 1), torch.cat(pieces))
 
 
-def forward_logprobs(model: Any, batch: MicroBatch, *, router_aux: bool = False, chunk_tokens: int = 0,
-                     ) -> tuple[torch.Tensor, torch.Tensor | None]:
-    """(log-probs [B, T], router aux loss or None) of ``batch`` under ``model``.
+def policy_logprobs(policy: Any, inputs: dict[str, torch.Tensor], policy_mask: torch.Tensor, chunk_tokens: int = 0,
+                    router_aux: bool = False) -> tuple[torch.Tensor, torch.Tensor | None]:
+    """(log-probs [B, T], router aux loss or None) of ``inputs`` under the HF model ``policy``.
 
-    ``model`` is the HF model or a DeepSpeed engine wrapping it. With ``router_aux`` the MoE
-    load-balancing loss the model returns for ``output_router_logits=True`` is passed back.
-    With ``chunk_tokens > 0`` only the policy positions of ``batch`` get log-probs (the rest
-    are 0), computed in checkpointed chunks of that many rows (see the module docstring).
+    With ``chunk_tokens > 0`` only the positions under ``policy_mask`` [B, T] get log-probs
+    (the rest are 0), computed in checkpointed chunks of that many rows (see the module docstring).
     """
-    device = _device_of(model)
-    inputs = {k: v.to(device) for k, v in batch.inputs.items()}
     kwargs: dict[str, Any] = {"use_cache": False}
     if router_aux:
         kwargs["output_router_logits"] = True
-    module = getattr(model, "module", model)  # the HF model inside a DeepSpeed engine
-    if chunk_tokens > 0 and hasattr(module, "lm_head") and hasattr(module, "model"):
-        # The body without the vocabulary projection; ZeRO-3 gathers parameters through
-        # per-module hooks, so calling the submodules directly is safe.
-        out = module.model(**inputs, **kwargs)
-        logp = masked_token_logprobs(out[0], module.lm_head, inputs["input_ids"],
-                                     batch.policy_mask.to(device), chunk_tokens)
-        aux = _router_aux_loss(module, out, inputs) if router_aux else None
+    if chunk_tokens > 0 and hasattr(policy, "lm_head") and hasattr(policy, "model"):
+        out = policy.model(**inputs, **kwargs)  # the body, without the vocabulary projection
+        logp = masked_token_logprobs(out[0], policy.lm_head, inputs["input_ids"], policy_mask, chunk_tokens)
+        aux = _router_aux_loss(policy, out, inputs) if router_aux else None
     else:
-        out = model(**inputs, **kwargs)
+        out = policy(**inputs, **kwargs)
         logp = gather_token_logprobs(out.logits, inputs["input_ids"])
         aux = getattr(out, "aux_loss", None) if router_aux else None
     if router_aux and aux is None:
         raise ValueError("router aux loss requested but the model returned no aux_loss; "
                          "expected a mixture-of-experts model (set model.router_aux_loss_coef to 0 otherwise)")
     return logp, aux
+
+
+class PolicyLogprobs(torch.nn.Module):
+    """The module a DeepSpeed engine wraps: the policy, with per-token log-probs as its forward.
+
+    The chunked computation calls the policy's body and its ``lm_head`` separately; running it
+    inside the engine's forward keeps ZeRO-3's bookkeeping whole (parameters gathered for
+    every submodule, including ones read functionally, and the engine's backward hooks).
+    Parameter names carry the prefix ``policy.`` (:data:`WRAPPED_PREFIX`).
+    """
+
+    def __init__(self, policy: torch.nn.Module) -> None:
+        super().__init__()
+        self.policy = policy
+
+    def forward(self, inputs: dict[str, torch.Tensor], policy_mask: torch.Tensor, chunk_tokens: int = 0,
+                router_aux: bool = False) -> tuple[torch.Tensor, torch.Tensor | None]:
+        return policy_logprobs(self.policy, inputs, policy_mask, chunk_tokens, router_aux)
+
+
+WRAPPED_PREFIX = "policy."
+
+
+def forward_logprobs(model: Any, batch: MicroBatch, *, router_aux: bool = False, chunk_tokens: int = 0,
+                     ) -> tuple[torch.Tensor, torch.Tensor | None]:
+    """(log-probs [B, T], router aux loss or None) of ``batch`` under ``model``.
+
+    ``model`` is an HF model, or a DeepSpeed engine wrapping :class:`PolicyLogprobs` (then the
+    pass runs through the engine's forward). With ``router_aux`` the MoE load-balancing loss
+    is passed back. With ``chunk_tokens > 0`` only policy positions get log-probs (see
+    :func:`policy_logprobs`).
+    """
+    device = _device_of(model)
+    inputs = {k: v.to(device) for k, v in batch.inputs.items()}
+    mask = batch.policy_mask.to(device)
+    module = getattr(model, "module", model)
+    if isinstance(module, PolicyLogprobs):
+        return model(inputs, mask, chunk_tokens, router_aux)
+    return policy_logprobs(module, inputs, mask, chunk_tokens, router_aux)
 
 
 def _router_aux_loss(module: Any, out: Any, inputs: dict[str, torch.Tensor]) -> torch.Tensor | None:

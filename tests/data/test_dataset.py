@@ -30,6 +30,10 @@ def test_manifest_and_iteration(tmp_path):
     assert [t.id for t in ds] == [f"notes.t{i}" for i in range(6)]
     assert [e.id for e in Dataset(tmp_path, prefixes=["notes.tag"]).entries()] == ["notes.t1", "notes.t3", "notes.t5"]
     assert list(Dataset(tmp_path, apps=["mail"]).entries()) == []
+    # Prefixes are whole dotted components: an app, a family or an id, never part of a word.
+    assert [e.id for e in Dataset(tmp_path, prefixes=["notes.t1"]).entries()] == ["notes.t1"]
+    assert [e.id for e in Dataset(tmp_path, prefixes=["notes.t"]).entries()] == []
+    assert len(list(Dataset(tmp_path, prefixes=["notes"]).entries())) == 6
 
 
 def test_without_manifest_walks_the_tree(tmp_path):

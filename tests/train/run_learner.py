@@ -36,13 +36,14 @@ def main() -> None:
     ap.add_argument("--ckpt", default=None)
     ap.add_argument("--save-after", type=int, default=0)
     ap.add_argument("--resume", action="store_true")
+    ap.add_argument("--chunk", type=int, default=1024, help="learner.logprob_chunk_tokens")
     args = ap.parse_args()
 
     torch.manual_seed(0)
     samples = torch.load(args.samples, weights_only=False)
     policy = load_policy(args.policy, dtype="float32", attn_implementation="sdpa")
     learner = Learner(policy, LearnerConfig(zero_stage=args.zero_stage, lr=args.lr, minibatches_per_rollout=args.minibatches,
-                                            micro_batch_tokens=args.budget),
+                                            micro_batch_tokens=args.budget, logprob_chunk_tokens=args.chunk),
                       GSPOConfig(eps_low=args.eps, eps_high=args.eps))
     done = 0
     if args.resume:

@@ -36,10 +36,10 @@ def saved_samples(tmp_path_factory, group_samples):
     return path
 
 
-@pytest.mark.parametrize("stage", [2, 3])
-def test_two_ranks_equal_one_rank(tmp_path, tiny_policy_dir, saved_samples, stage):
+@pytest.mark.parametrize("stage,chunk", [(2, 1024), (3, 1024), (3, 0)], ids=["zero2", "zero3", "zero3-full-logits"])
+def test_two_ranks_equal_one_rank(tmp_path, tiny_policy_dir, saved_samples, stage, chunk):
     common = ["--policy", str(tiny_policy_dir), "--samples", str(saved_samples), "--updates", "1",
-              "--zero-stage", str(stage), "--minibatches", "2", "--budget", "1000"]
+              "--zero-stage", str(stage), "--minibatches", "2", "--budget", "1000", "--chunk", str(chunk)]
     run([*common, "--out", str(tmp_path / "two")], nproc=2)
     run([*common, "--out", str(tmp_path / "one")], nproc=1)
     r0, r1 = (torch.load(tmp_path / "two" / f"rank{r}.pt", weights_only=False) for r in (0, 1))
@@ -48,7 +48,7 @@ def test_two_ranks_equal_one_rank(tmp_path, tiny_policy_dir, saved_samples, stag
     assert all(torch.equal(r0["weights"][n], r1["weights"][n]) for n in r0["weights"])
     gap = max(float((r0["weights"][n] - one["weights"][n]).abs().max()) for n in one["weights"])
     m2, m1 = r0["metrics"][0], one["metrics"][0]
-    print(f"\nZeRO-{stage}: 2 ranks vs 1 rank max |weight diff| {gap:.3e}; loss {m2['loss']:.8f} vs {m1['loss']:.8f}; "
+    print(f"\nZeRO-{stage} (log-prob chunk {chunk}): 2 ranks vs 1 rank max |weight diff| {gap:.3e}; loss {m2['loss']:.8f} vs {m1['loss']:.8f}; "
           f"grad norm {m2['grad_norm']:.6f} vs {m1['grad_norm']:.6f}; tokens {m2['tokens']:.0f} vs {m1['tokens']:.0f}")
     assert m2["tokens"] == m1["tokens"]
     assert m2["loss"] == pytest.approx(m1["loss"], abs=1e-7)
