@@ -54,7 +54,7 @@ def test_train_sft_lowers_the_loss(tiny_policy_dir):
 @pytest.mark.skipif(sandbox_available() is not None, reason=str(sandbox_available()))
 def test_sft_on_golden_replays_makes_parseable_tool_calls(tmp_path, tiny_policy_dir):
     cfg = load_config(ROOT / "configs" / "tiny.yaml", [
-        "rollout.env_workers=1", "rollout.slots_per_worker=2", "rollout.max_turns=2"])
+        "rollout.env_workers=1", "rollout.slots_per_worker=2", "rollout.max_turns=1"])
     tuples = load_tuples(ROOT / "data" / "tuples", ["notes.pin.hiring_plan"])
     pol = load_policy(tiny_policy_dir, dtype="float32", attn_implementation="sdpa")
     builder = make_builder(pol, cfg.rollout)
@@ -70,7 +70,8 @@ def test_sft_on_golden_replays_makes_parseable_tool_calls(tmp_path, tiny_policy_
         engine = make_engine(pol.model, builder, pol.tokenizer)
         groups = rollout_batch(tuples, 2, pool, engine, builder, pol.tokenizer, loop_config(cfg.rollout, 0.0),
                                tmp_path / "r")
-    for t in groups[0]:
+    for t in groups[0]:  # greedy, one turn: the imitated click on Pin, parsed, executed and scored
         print([s.raw_output for s in t.steps], t.reward)
         assert t.steps and all(s.errors == [] and s.actions for s in t.steps), [s.raw_output for s in t.steps]
-        assert t.steps[0].actions[0]["type"] == "click" and t.termination == "terminate"
+        assert t.steps[0].actions[0]["type"] == "click" and t.termination == "max_turns"
+        assert t.reward == 1.0
