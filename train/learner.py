@@ -108,26 +108,6 @@ class _Tally:
         }
 
 
-def register_functional_params(model: torch.nn.Module) -> int:
-    """Tell ZeRO-3 about parameters a module reads without calling their owner's forward.
-
-    ZeRO-3 gathers a module's partitioned parameters in that module's forward hook. The
-    linear-attention layers of Qwen3.5 pass ``self.conv1d`` to a functional convolution kernel
-    (``conv1d.weight`` is read, ``conv1d.forward`` never runs), so without this the kernel
-    would see an empty partition. Returns how many parameters were registered.
-    """
-    from deepspeed.runtime.zero import register_external_parameter
-
-    n = 0
-    for module in model.modules():
-        conv = getattr(module, "conv1d", None)
-        if isinstance(conv, torch.nn.Conv1d):
-            for p in conv.parameters(recurse=False):
-                register_external_parameter(module, p)
-                n += 1
-    return n
-
-
 class Learner:
     """DeepSpeed engine + optimizer + schedule around ``policy.model``, and the GSPO update.
 
@@ -161,8 +141,6 @@ class Learner:
         if self.model_cfg.gradient_checkpointing:
             model.activation_checkpointing_enable(activation_checkpointing_kwargs={"use_reentrant": False})
         model.train()
-        if int(learner_cfg.zero_stage) == 3:
-            register_functional_params(model)
         params = [p for p in model.parameters() if p.requires_grad]
         optimizer = torch.optim.AdamW(params, lr=learner_cfg.lr, betas=tuple(learner_cfg.betas),
                                       weight_decay=learner_cfg.weight_decay)
