@@ -13,6 +13,7 @@ from pathlib import Path
 from typing import Literal, Optional
 
 from cuagym.configbase import ConfigError, cfg, describe, load, to_dict
+from cuagym.synth.config import SynthConfig
 
 CONFIG_DIR = Path(__file__).resolve().parent.parent / "configs"
 
@@ -240,6 +241,7 @@ class Config:
     sft: SFTConfig = field(default_factory=SFTConfig, metadata={"help": "supervised warm start on golden UI trajectories"})
     wandb: WandbConfig = field(default_factory=WandbConfig, metadata={"help": "tracking"})
     cluster: ClusterConfig = field(default_factory=ClusterConfig, metadata={"help": "machines and GPUs"})
+    synth: SynthConfig = field(default_factory=SynthConfig, metadata={"help": "the tuple synthesis pipeline"})
 
 
 def load_config(path: str | Path | None = None, overrides: list[str] | None = None) -> Config:

@@ -119,6 +119,25 @@ def build_policy_side(cfg: Any, args: argparse.Namespace, tuples: list) -> tuple
     return engine, policy.tokenizer, policy.processor.image_processor, r.engine == "vllm"
 
 
+def loop_parts(r: Any, tok: Any, improc: Any, wants_chat: bool) -> tuple[Any, Any]:
+    """The scaffold's context builder (chat-carrying for chat engines) and the agent loop's settings."""
+    from cuagym.rollout.agent_loop import LoopConfig
+    from cuagym.rollout.engines import loop_frame
+    from cuagym.rollout.engines.base import SamplingParams
+    from cuagym.rollout.engines.openai_compat import ChatContextBuilder
+    from cuagym.scaffold.context import ContextBuilder
+    from cuagym.scaffold.prompt import system_prompt
+
+    builder_cls = ChatContextBuilder if wants_chat else ContextBuilder
+    builder = builder_cls(tok, improc, system=system_prompt(r.coordinate_frame, (r.image_width, r.image_height),
+                                                            r.max_actions_per_turn),
+                          image_max=r.image_max, fold_size=r.fold_size)
+    loop_cfg = LoopConfig(max_turns=r.max_turns, max_actions_per_turn=r.max_actions_per_turn,
+                          frame=loop_frame(r.coordinate_frame), episode_timeout_s=r.episode_timeout_s,
+                          sampling=SamplingParams(r.temperature, r.top_p, r.max_new_tokens))
+    return builder, loop_cfg
+
+
 # ---- running --------------------------------------------------------------------------------
 
 class InProcessEnvs:
@@ -264,13 +283,8 @@ def run(args: argparse.Namespace) -> int:
     from cuagym.config import to_dict
     from cuagym.data.sandbox import sandbox_available
     from cuagym.hub.core.registry import app_names
-    from cuagym.rollout.agent_loop import LoopConfig
-    from cuagym.rollout.engines import loop_frame
-    from cuagym.rollout.engines.base import SamplingParams
-    from cuagym.rollout.engines.openai_compat import ChatContextBuilder, OpenAIEngineError
+    from cuagym.rollout.engines.openai_compat import OpenAIEngineError
     from cuagym.rollout.engines.vllm_engine import VLLMUnavailable
-    from cuagym.scaffold.context import ContextBuilder
-    from cuagym.scaffold.prompt import system_prompt
 
     _check_args(args)
     cfg = _load_config(args)
@@ -292,13 +306,7 @@ def run(args: argparse.Namespace) -> int:
         engine, tok, improc, wants_chat = build_policy_side(cfg, args, tuples)
     except VLLMUnavailable as e:
         raise UsageError(str(e)) from None
-    builder_cls = ChatContextBuilder if wants_chat else ContextBuilder
-    builder = builder_cls(tok, improc, system=system_prompt(r.coordinate_frame, (r.image_width, r.image_height),
-                                                            r.max_actions_per_turn),
-                          image_max=r.image_max, fold_size=r.fold_size)
-    loop_cfg = LoopConfig(max_turns=r.max_turns, max_actions_per_turn=r.max_actions_per_turn,
-                          frame=loop_frame(r.coordinate_frame), episode_timeout_s=r.episode_timeout_s,
-                          sampling=SamplingParams(r.temperature, r.top_p, r.max_new_tokens))
+    builder, loop_cfg = loop_parts(r, tok, improc, wants_chat)
     out = Path(args.out)
     out.mkdir(parents=True, exist_ok=True)
     (out / "config.json").write_text(json.dumps({"policy": args.policy, "tuples": [t.id for t in tuples],

@@ -24,38 +24,24 @@ import base64
 import io
 import json
 import math
-import random
 import re
-import socket
 import threading
 import time
-import urllib.error
-import urllib.request
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from typing import Any, Literal
 
 from cuagym.actions import ActionError, Geometry, convert
+from cuagym.httpjson import HTTPJSONError, RetryPolicy, get_json, post_json
 from cuagym.rollout.engines.base import GenRequest, GenResult, SamplingParams
 from cuagym.rollout.toolcalls import from_anthropic, from_openai, render_tool_call
 from cuagym.scaffold.context import IM_END, ContextBuilder
 
-RETRY_STATUS = (408, 409, 429, 500, 502, 503, 504)
 TOKEN_ID_RE = re.compile(r"^token_id:(\d+)$")
 
 
-class OpenAIEngineError(RuntimeError):
+class OpenAIEngineError(HTTPJSONError):
     """The server could not be used: an HTTP error, an unreadable reply, or retries ran out."""
-
-    def __init__(self, message: str, status: int | None = None) -> None:
-        super().__init__(message)
-        self.status = status
-
-
-class _Retryable(Exception):
-    def __init__(self, message: str, retry_after: float | None = None) -> None:
-        super().__init__(message)
-        self.retry_after = retry_after
 
 
 @dataclass
@@ -283,81 +269,25 @@ class OpenAIEngine:
             self.stats[key] += 1
 
     # ---- HTTP -----------------------------------------------------------------------
-    def _headers(self) -> dict[str, str]:
-        h = {"Content-Type": "application/json", "Accept": "application/json"}
-        if self.cfg.api_key:
-            h["Authorization"] = f"Bearer {self.cfg.api_key}"
-        return h
+    def _on_event(self, event: str) -> None:
+        self._count({"request": "requests", "retry": "retries"}[event])
+
+    def _retry_policy(self) -> RetryPolicy:
+        return RetryPolicy(self.cfg.max_retries, self.cfg.backoff_s, self.cfg.max_backoff_s)
 
     def _post(self, body: dict[str, Any]) -> dict[str, Any]:
-        raw = json.dumps(body).encode()
-        return self._with_retries(lambda: self._attempt(urllib.request.Request(self.url, raw, self._headers(),
-                                                                                method="POST")))
-
-    def _with_retries(self, attempt: Any) -> dict[str, Any]:
-        last = ""
-        for k in range(self.cfg.max_retries + 1):
-            self._count("requests")
-            try:
-                return attempt()
-            except _Retryable as e:
-                last = str(e)
-                if k == self.cfg.max_retries:
-                    break
-                self._count("retries")
-                delay = min(self.cfg.max_backoff_s, self.cfg.backoff_s * 2 ** k) * (0.75 + 0.5 * random.random())
-                if e.retry_after is not None:
-                    delay = min(self.cfg.max_backoff_s, max(delay, e.retry_after))
-                time.sleep(delay)
-        raise OpenAIEngineError(f"{self.url}: gave up after {self.cfg.max_retries + 1} attempts; last error: {last}")
-
-    def _attempt(self, req: urllib.request.Request) -> dict[str, Any]:
-        try:
-            with urllib.request.urlopen(req, timeout=self.cfg.timeout_s) as resp:
-                body = resp.read()
-        except urllib.error.HTTPError as e:
-            detail = _error_detail(e.read())
-            if e.code in RETRY_STATUS:
-                retry_after = e.headers.get("Retry-After") if e.headers else None
-                raise _Retryable(f"HTTP {e.code}: {detail}",
-                                 float(retry_after) if retry_after and retry_after.isdigit() else None) from None
-            raise OpenAIEngineError(f"{req.full_url}: HTTP {e.code}: {detail}", status=e.code) from None
-        except (urllib.error.URLError, socket.timeout, TimeoutError, ConnectionError) as e:
-            reason = getattr(e, "reason", e)
-            raise _Retryable(f"{type(reason).__name__}: {reason}") from None
-        try:
-            data = json.loads(body)
-        except (json.JSONDecodeError, UnicodeDecodeError) as e:
-            raise _Retryable(f"reply is not JSON ({e}); starts with {body[:120]!r}") from None
-        if not isinstance(data, dict):
-            raise _Retryable(f"reply is JSON {type(data).__name__}, expected an object")
-        return data
+        return post_json(self.url, body, api_key=self.cfg.api_key, timeout_s=self.cfg.timeout_s,
+                         policy=self._retry_policy(), on_event=self._on_event, error_cls=OpenAIEngineError)
 
     def discover_model(self) -> str:
         """The first model the server lists at ``/models`` (vllm serve and SGLang serve one)."""
         url = self.url[: -len("/chat/completions")] + "/models"
-        req = urllib.request.Request(url, headers=self._headers(), method="GET")
-        data = self._with_retries(lambda: self._attempt(req))
+        data = get_json(url, api_key=self.cfg.api_key, timeout_s=self.cfg.timeout_s, policy=self._retry_policy(),
+                        on_event=self._on_event, error_cls=OpenAIEngineError)
         try:
             return str(data["data"][0]["id"])
         except (KeyError, IndexError, TypeError):
             raise OpenAIEngineError(f"{url} lists no model; pass the model name explicitly") from None
-
-
-def _error_detail(body: bytes) -> str:
-    """The server's error message: OpenAI's {"error": {"message": ...}}, FastAPI's {"detail": ...}, or text."""
-    text = body.decode("utf-8", "replace")
-    try:
-        data = json.loads(text)
-    except json.JSONDecodeError:
-        return text[:300] or "(empty body)"
-    if isinstance(data, dict):
-        err = data.get("error", data.get("detail", data.get("message")))
-        if isinstance(err, dict):
-            err = err.get("message", err)
-        if err is not None:
-            return str(err)[:500]
-    return text[:300]
 
 
 class _ChatInputs(dict):

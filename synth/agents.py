@@ -1,0 +1,260 @@
+"""The Generator and the Discriminator: two LLM agents, each with a conversation and a workspace.
+
+The information barrier is a matter of types. The Discriminator is built from, and only ever
+receives, a :class:`DiscriminatorBrief` (task text, criteria, app schema, and the *states* the
+Generator's scripts produced) and :class:`RewardEvidence` (how its own reward scored those
+states). Neither type has a field for a script, a file or a Generator message, and the brief is
+assembled from an explicit allow-list of fields of a :class:`~cuagym.synth.execution.StateRun`.
+Workspaces are separate folders; the Discriminator's holds ``reward.py`` only.
+"""
+
+from __future__ import annotations
+
+import shutil
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from cuagym.synth import prompts
+from cuagym.synth.config import SynthConfig
+from cuagym.synth.execution import ScriptRunner, StateRun, setup_changes
+from cuagym.synth.llm import LLMClient, Transcript
+from cuagym.synth.render import render_diff, render_state, tail
+from cuagym.synth.replies import ReplyError, dispute_reason, is_done, parse_files
+
+
+@dataclass(frozen=True)
+class TaskSpec:
+    """A proposed task: what the agent is asked and what must hold at the end."""
+
+    id: str
+    app: str
+    instruction: str
+    success_criteria: tuple[str, ...]
+    difficulty: str = "medium"
+    family: str = ""
+    topic: str = ""
+
+
+@dataclass(frozen=True)
+class AppInfo:
+    """What every agent may know about an app: its schema document and its seed state."""
+
+    name: str
+    schema_doc: str
+    seed: dict[str, Any]
+
+
+def schema_doc(app: str) -> str:
+    import importlib
+
+    pkg = importlib.import_module(f"cuagym.hub.{app}")
+    path = Path(pkg.__file__).parent / "SCHEMA.md"
+    if not path.is_file():
+        raise FileNotFoundError(f"app {app!r} has no SCHEMA.md at {path}")
+    return path.read_text()
+
+
+class Workspace:
+    """A folder an agent's files live in."""
+
+    def __init__(self, path: Path) -> None:
+        self.path = path
+        path.mkdir(parents=True, exist_ok=True)
+
+    def write(self, files: dict[str, str]) -> None:
+        if any(n.startswith("near_miss/") for n in files):  # a near-miss set is replaced whole
+            shutil.rmtree(self.path / "near_miss", ignore_errors=True)
+        for name, text in files.items():
+            p = self.path / name
+            p.parent.mkdir(parents=True, exist_ok=True)
+            p.write_text(text)
+
+    def files(self) -> dict[str, str]:
+        return {str(p.relative_to(self.path)): p.read_text() for p in sorted(self.path.rglob("*.py"))}
+
+
+class _Agent:
+    role = ""
+
+    def __init__(self, llm: LLMClient, transcript: Transcript, cfg: SynthConfig, system: str) -> None:
+        self.llm, self.transcript, self.cfg = llm, transcript, cfg
+        self.messages: list[dict[str, Any]] = [{"role": "system", "content": system}]
+
+    def _ask(self, content: str) -> str:
+        self.messages.append({"role": "user", "content": content})
+        reply = self.llm.chat(self.messages, agent=self.role, transcript=self.transcript)
+        self.messages.append({"role": "assistant", "content": reply})
+        return reply
+
+    def _ask_files(self, content: str, allowed: tuple[str, ...], near_miss: bool = False,
+                   allow_dispute: bool = False) -> dict[str, str] | str:
+        """Files from the reply (re-asking on a format error), or a dispute reason when allowed."""
+        reply = self._ask(content)
+        for attempt in range(self.cfg.format_retries + 1):
+            if allow_dispute:
+                reason = dispute_reason(reply)
+                if reason:
+                    return reason
+            try:
+                return parse_files(reply, allowed, near_miss=near_miss)
+            except ReplyError as e:
+                if attempt == self.cfg.format_retries:
+                    raise ReplyError(f"{self.role}: {e} (after {attempt + 1} replies)") from None
+                reply = self._ask(f"Your reply could not be used: {e}.\n{prompts.FILE_FORMAT}")
+        raise AssertionError("unreachable")
+
+
+class Generator(_Agent):
+    role = "generator"
+    FILES = ("initial_setup.py", "golden_patch.py")
+
+    def __init__(self, llm: LLMClient, transcript: Transcript, cfg: SynthConfig, spec: TaskSpec, app: AppInfo,
+                 workspace: Workspace, runner: ScriptRunner) -> None:
+        system = prompts.GENERATOR.format(app=app.name, near_misses=cfg.near_misses, contract=prompts.SCRIPT_CONTRACT,
+                                          schema=app.schema_doc, seed=render_state(app.seed, cfg.max_state_chars),
+                                          file_format=prompts.FILE_FORMAT)
+        super().__init__(llm, transcript, cfg, system)
+        self.spec, self.ws, self.runner = spec, workspace, runner
+
+    def write(self) -> None:
+        s = self.spec
+        self._apply(self._ask_files(prompts.GENERATOR_TASK.format(
+            id=s.id, instruction=s.instruction, criteria=prompts.bullets(s.success_criteria),
+            near_misses=self.cfg.near_misses), self.FILES, near_miss=True))
+
+    def revise(self, feedback: str) -> None:
+        self._apply(self._ask_files(prompts.GENERATOR_FEEDBACK.format(feedback=feedback), self.FILES, near_miss=True))
+
+    def _apply(self, files: dict[str, str] | str) -> None:
+        assert isinstance(files, dict)
+        self.ws.write(files)
+        for _ in range(self.cfg.generator_self_checks):
+            run = self.runner.run_states(self.ws.path, self.cfg.near_misses)
+            reply = self._ask(prompts.GENERATOR_SELF_CHECK.format(report=self_check_report(run, self.cfg)))
+            if is_done(reply):
+                return
+            try:
+                self.ws.write(parse_files(reply, self.FILES, near_miss=True))
+            except ReplyError as e:
+                # Not DONE and no usable files: keep the scripts as they are; the round will judge them.
+                self.messages.append({"role": "user", "content": f"(Ignored: {e}.)"})
+                self.messages.append({"role": "assistant", "content": "DONE"})
+                return
+
+
+def self_check_report(run: StateRun, cfg: SynthConfig) -> str:
+    parts = []
+    if run.problems:
+        parts.append("Problems:\n" + "\n".join(f"- {p}" for p in run.problems))
+    if "initial" in run.states:
+        parts.append("initial_setup.py changed these fields of the seed:\n"
+                     + render_diff(setup_changes(run), cfg.max_state_chars // 3))
+    for name, st in sorted(run.states.items()):
+        if name != "initial":
+            parts.append(f"{name} changed these fields of the initial state:\n"
+                         + render_diff(st.diff, cfg.max_state_chars // 3))
+    return "\n\n".join(parts)
+
+
+# ---------------------------------------------------------------------------- the barrier
+@dataclass(frozen=True)
+class DiscriminatorBrief:
+    """Everything the Discriminator may see about a candidate (the allow-list)."""
+
+    app: str
+    schema_doc: str
+    instruction: str
+    success_criteria: tuple[str, ...]
+    initial_state: str   # rendered JSON of the state the task starts from
+    golden_diff: str     # rendered fields that change when the task is done
+
+    @classmethod
+    def of(cls, spec: TaskSpec, app: AppInfo, run: StateRun, max_chars: int) -> "DiscriminatorBrief":
+        return cls(app=app.name, schema_doc=app.schema_doc, instruction=spec.instruction,
+                   success_criteria=tuple(spec.success_criteria),
+                   initial_state=render_state(run.states["initial"].current, max_chars),
+                   golden_diff=render_diff(run.states["golden"].diff, max_chars // 2))
+
+
+@dataclass(frozen=True)
+class RewardEvidence:
+    """How the Discriminator's reward scored one state, and what it should have given."""
+
+    state: str            # "initial", "golden" or "near miss <k>" (near misses are numbered, not named)
+    expected: str         # "0", "1" or "below 1"
+    got: str              # the reward, or the sandbox outcome when the script failed
+    output: str           # the reward script's own output (stdout, stderr end)
+    state_diff: str       # fields of the state that differ from the initial state
+
+    def text(self) -> str:
+        return (f"- {self.state} state: expected reward {self.expected}, got {self.got}.\n"
+                f"  fields changed from the initial state:\n{_indent(self.state_diff)}\n"
+                f"  your script printed:\n{_indent(self.output)}")
+
+
+def _indent(text: str, pad: str = "    ") -> str:
+    return "\n".join(pad + line for line in text.splitlines()) or pad + "(nothing)"
+
+
+@dataclass
+class Dispute:
+    reason: str
+
+
+class Discriminator(_Agent):
+    role = "discriminator"
+    FILES = ("reward.py",)
+
+    def __init__(self, llm: LLMClient, transcript: Transcript, cfg: SynthConfig, brief: DiscriminatorBrief,
+                 workspace: Workspace) -> None:
+        system = prompts.DISCRIMINATOR.format(app=brief.app, contract=prompts.SCRIPT_CONTRACT, schema=brief.schema_doc,
+                                              file_format=prompts.FILE_FORMAT)
+        super().__init__(llm, transcript, cfg, system)
+        self.brief, self.ws = brief, workspace
+
+    @property
+    def reward_path(self) -> Path:
+        return self.ws.path / "reward.py"
+
+    def write(self) -> None:
+        b = self.brief
+        files = self._ask_files(prompts.DISCRIMINATOR_TASK.format(
+            instruction=b.instruction, criteria=prompts.bullets(b.success_criteria), initial_state=b.initial_state,
+            golden_diff=b.golden_diff), self.FILES)
+        assert isinstance(files, dict)
+        self.ws.write(files)
+
+    def revise(self, evidence: list[RewardEvidence], brief: DiscriminatorBrief | None = None) -> Dispute | None:
+        """A new reward.py (None) or a dispute of a state. ``brief``: the states were rebuilt since."""
+        text = "\n".join(e.text() for e in evidence)
+        if brief is not None and brief != self.brief:
+            self.brief = brief
+            text += ("\n\nThe states were rebuilt since you wrote reward.py. The initial state is now:\n"
+                     f"{brief.initial_state}\nand the task-done fields are now:\n{brief.golden_diff}")
+        out = self._ask_files(prompts.DISCRIMINATOR_FEEDBACK.format(evidence=text), self.FILES, allow_dispute=True)
+        if isinstance(out, str):
+            return Dispute(out)
+        self.ws.write(out)
+        return None
+
+
+def evidence_of(name: str, label: str, expected: str, res: Any, diff: dict, max_chars: int) -> RewardEvidence:
+    got = f"{res.reward:g}" if res.ok and res.reward is not None else res.summary()
+    output = tail(res.stdout, 1200) + (f"\nstderr:\n{tail(res.stderr, 800)}" if res.stderr.strip() else "")
+    return RewardEvidence(label, expected, got, output, render_diff(diff, max_chars))
+
+
+@dataclass
+class RoundLog:
+    round: int
+    generator: list[str] = field(default_factory=list)      # problems sent to the Generator
+    discriminator: list[str] = field(default_factory=list)  # scoring failures sent to the Discriminator
+    disputes: list[str] = field(default_factory=list)
+    agreed: bool = False
+
+    def summary(self) -> str:
+        parts = [f"generator: {p.splitlines()[0]}" for p in self.generator]
+        parts += [f"discriminator: {d.splitlines()[0]}" for d in self.discriminator]
+        parts += [f"dispute: {d[:200]}" for d in self.disputes]
+        return "; ".join(parts) or ("agreed" if self.agreed else "no result")

@@ -1,0 +1,166 @@
+"""The LLM client the synthesis agents share: any OpenAI-compatible ``/v1/chat/completions``.
+
+    client = LLMClient(cfg.synth.llm)
+    transcript = Transcript()
+    text = client.chat(messages, agent="generator", transcript=transcript)
+
+Every call is retried on transient failures (see :mod:`cuagym.httpjson`), accounted (calls,
+prompt and completion tokens, retries) per agent in ``client.usage``, and appended to the
+caller's :class:`Transcript`, which the pipeline saves with the tuple's provenance. Token
+counts are the server's ``usage`` block; a server that sends none is counted by a
+4-characters-per-token estimate and the record says so.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import threading
+import time
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+from typing import Any
+
+from cuagym.httpjson import HTTPJSONError, RetryPolicy, get_json, post_json
+from cuagym.synth.config import LLMConfig
+
+
+class LLMError(HTTPJSONError):
+    """The LLM endpoint could not be used: HTTP error, unreadable reply, or retries ran out."""
+
+
+@dataclass
+class Usage:
+    calls: int = 0
+    prompt_tokens: int = 0
+    completion_tokens: int = 0
+    retries: int = 0
+    estimated_calls: int = 0  # calls whose tokens were estimated (the server sent no usage)
+
+    @property
+    def total_tokens(self) -> int:
+        return self.prompt_tokens + self.completion_tokens
+
+    def add(self, other: "Usage") -> None:
+        for k in ("calls", "prompt_tokens", "completion_tokens", "retries", "estimated_calls"):
+            setattr(self, k, getattr(self, k) + getattr(other, k))
+
+    def to_dict(self) -> dict[str, int]:
+        return {**asdict(self), "total_tokens": self.total_tokens}
+
+
+@dataclass
+class CallRecord:
+    agent: str
+    model: str
+    messages: list[dict[str, Any]]
+    reply: str
+    finish_reason: str
+    usage: Usage
+    seconds: float
+    started: float = field(default_factory=time.time)
+
+    def to_json(self) -> str:
+        d = asdict(self)
+        d["usage"] = self.usage.to_dict()
+        return json.dumps(d, ensure_ascii=False)
+
+
+class Transcript:
+    """The calls made for one tuple, in order (thread-safe)."""
+
+    def __init__(self) -> None:
+        self.records: list[CallRecord] = []
+        self._lock = threading.Lock()
+
+    def append(self, rec: CallRecord) -> None:
+        with self._lock:
+            self.records.append(rec)
+
+    def usage(self) -> dict[str, Usage]:
+        """Per agent, plus "total"."""
+        out: dict[str, Usage] = {}
+        total = Usage()
+        with self._lock:
+            for r in self.records:
+                out.setdefault(r.agent, Usage()).add(r.usage)
+                total.add(r.usage)
+        out["total"] = total
+        return out
+
+    def write(self, path: str | Path) -> None:
+        path = Path(path)
+        path.parent.mkdir(parents=True, exist_ok=True)
+        with self._lock:
+            path.write_text("".join(r.to_json() + "\n" for r in self.records))
+
+
+def _estimate(text: str) -> int:
+    return max(1, len(text) // 4)
+
+
+class LLMClient:
+    def __init__(self, cfg: LLMConfig, *, api_key: str | None = None) -> None:
+        if not cfg.base_url.startswith(("http://", "https://")):
+            raise ValueError(f"synth.llm.base_url must start with http:// or https://, got {cfg.base_url!r}")
+        self.cfg = cfg
+        base = cfg.base_url.rstrip("/")
+        if base.endswith("/chat/completions"):
+            base = base[: -len("/chat/completions")]
+        self.base = base
+        self.api_key = api_key if api_key is not None else os.environ.get(cfg.api_key_env, "") if cfg.api_key_env else ""
+        self.policy = RetryPolicy(cfg.max_retries, cfg.backoff_s, cfg.max_backoff_s)
+        self.usage: dict[str, Usage] = {}
+        self._lock = threading.Lock()
+        self.model = cfg.model or self._discover_model()
+
+    def _discover_model(self) -> str:
+        data = get_json(f"{self.base}/models", api_key=self.api_key, timeout_s=min(self.cfg.timeout_s, 30.0),
+                        policy=self.policy, error_cls=LLMError)
+        try:
+            return str(data["data"][0]["id"])
+        except (KeyError, IndexError, TypeError):
+            raise LLMError(f"{self.base}/models lists no model; set synth.llm.model (--model)") from None
+
+    def chat(self, messages: list[dict[str, Any]], *, agent: str, transcript: Transcript | None = None,
+             temperature: float | None = None, max_tokens: int | None = None) -> str:
+        """The assistant's reply text to ``messages`` (OpenAI chat format)."""
+        body = {"model": self.model, "messages": messages,
+                "temperature": self.cfg.temperature if temperature is None else temperature,
+                "max_tokens": max_tokens or self.cfg.max_tokens}
+        retries = [0]
+
+        def on_event(event: str) -> None:
+            if event == "retry":
+                retries[0] += 1
+
+        t0 = time.monotonic()
+        data = post_json(f"{self.base}/chat/completions", body, api_key=self.api_key, timeout_s=self.cfg.timeout_s,
+                         policy=self.policy, on_event=on_event, error_cls=LLMError)
+        try:
+            choice = data["choices"][0]
+            text = choice["message"].get("content") or ""
+        except (KeyError, IndexError, TypeError, AttributeError) as e:
+            raise LLMError(f"{self.base}/chat/completions: reply has no choices[0].message "
+                           f"({type(e).__name__}: {e}); got {json.dumps(data)[:300]}") from None
+        if not isinstance(text, str):  # content parts
+            text = "".join(p.get("text", "") for p in text if isinstance(p, dict))
+        u = data.get("usage") if isinstance(data.get("usage"), dict) else None
+        if u and isinstance(u.get("prompt_tokens"), int) and isinstance(u.get("completion_tokens"), int):
+            usage = Usage(1, u["prompt_tokens"], u["completion_tokens"], retries[0])
+        else:
+            usage = Usage(1, _estimate(json.dumps(messages)), _estimate(text), retries[0], estimated_calls=1)
+        rec = CallRecord(agent, self.model, messages, text, str(choice.get("finish_reason") or ""), usage,
+                         round(time.monotonic() - t0, 3))
+        with self._lock:
+            self.usage.setdefault(agent, Usage()).add(usage)
+        if transcript is not None:
+            transcript.append(rec)
+        return text
+
+    def total_usage(self) -> Usage:
+        total = Usage()
+        with self._lock:
+            for u in self.usage.values():
+                total.add(u)
+        return total

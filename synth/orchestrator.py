@@ -1,0 +1,130 @@
+"""The Orchestrator: execution rounds between the Generator and the Discriminator until they agree.
+
+One round:
+1. the Discriminator answers its evidence from the last round (a new ``reward.py``, or a dispute
+   of a state, which goes to the Generator);
+2. the Generator answers its feedback (new scripts), and the states are rebuilt in the sandbox;
+   a script problem goes straight back to the Generator;
+3. the Discriminator writes ``reward.py`` if it has none yet (from the brief of the states);
+4. the reward scores every state: it must give the initial state 0, the golden state 1 and every
+   near miss less than 1. Each miss becomes evidence for the Discriminator.
+Agreement ends the rounds; after ``max_rounds`` the task is dropped with the last round's reasons.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from cuagym.synth.agents import (AppInfo, Discriminator, DiscriminatorBrief, Dispute, Generator, RewardEvidence,
+                                 RoundLog, TaskSpec, Workspace, evidence_of)
+from cuagym.synth.config import SynthConfig
+from cuagym.synth.execution import ScriptRunner, StateRun
+from cuagym.synth.llm import LLMClient, LLMError, Transcript
+from cuagym.synth.replies import ReplyError
+
+
+@dataclass
+class Agreement:
+    spec: TaskSpec
+    agreed: bool
+    rounds: int
+    log: list[RoundLog] = field(default_factory=list)
+    reason: str = ""                       # why it was dropped
+    generator_dir: Path | None = None
+    discriminator_dir: Path | None = None
+    run: StateRun | None = None            # the states of the last round
+    scores: dict[str, str] = field(default_factory=dict)  # the last round's reward per state
+
+
+def score_states(runner: ScriptRunner, reward: Path, run: StateRun, max_chars: int,
+                 scores: dict[str, str] | None = None) -> list[RewardEvidence]:
+    """The reward's misses on the run's states (empty = it separates them as required).
+
+    ``scores`` (when given) receives every state's reward (or failure) by state name."""
+    out = []
+    cases = [("initial", "initial", "0"), ("golden", "golden", "1")]
+    cases += [(st.name, f"near miss {k + 1}", "below 1") for k, st in enumerate(run.near_misses)]
+    for name, label, expected in cases:
+        st = run.states[name]
+        res = runner.score(reward, st)
+        if scores is not None:
+            scores[name] = f"{res.reward:g}" if res.ok and res.reward is not None else res.summary()
+        good = res.ok and res.reward is not None and (
+            res.reward == 0.0 if expected == "0" else res.reward == 1.0 if expected == "1" else res.reward < 1.0)
+        if not good:
+            out.append(evidence_of(name, label, expected, res, st.diff, max_chars // 4))
+    return out
+
+
+class Orchestrator:
+    def __init__(self, llm: LLMClient, cfg: SynthConfig, runner: ScriptRunner, app: AppInfo) -> None:
+        self.llm, self.cfg, self.runner, self.app = llm, cfg, runner, app
+
+    def run(self, spec: TaskSpec, workdir: Path, transcript: Transcript) -> Agreement:
+        cfg = self.cfg
+        gws, dws = Workspace(workdir / "generator"), Workspace(workdir / "discriminator")
+        gen = Generator(self.llm, transcript, cfg, spec, self.app, gws, self.runner)
+        disc: Discriminator | None = None
+        result = Agreement(spec, False, 0, generator_dir=gws.path, discriminator_dir=dws.path)
+        gen_feedback: str | None = None
+        disc_evidence: list[RewardEvidence] = []
+        run: StateRun | None = None
+        for r in range(1, cfg.max_rounds + 1):
+            log = RoundLog(r)
+            result.log.append(log)
+            result.rounds = r
+            try:
+                # 1. The Discriminator answers last round's evidence.
+                if disc is not None and disc_evidence:
+                    brief = DiscriminatorBrief.of(spec, self.app, run, cfg.max_state_chars) if run and run.ok else None
+                    answer = disc.revise(disc_evidence, brief)
+                    if isinstance(answer, Dispute):
+                        log.disputes.append(answer.reason)
+                        gen_feedback = ("The reviewer who writes the reward check says a state is wrong:\n"
+                                        f"{answer.reason}")
+                # 2. The Generator writes or fixes its scripts; the states are rebuilt.
+                if r == 1:
+                    gen.write()
+                elif gen_feedback:
+                    gen.revise(gen_feedback)
+                gen_feedback = None
+                run = self.runner.run_states(gws.path, cfg.near_misses)
+                result.run = run
+                if not run.ok:
+                    log.generator.extend(run.problems)
+                    gen_feedback = "\n".join(f"- {p}" for p in run.problems)
+                    disc_evidence = []
+                    continue
+                # 3. The Discriminator writes its first reward from the states' brief.
+                if disc is None:
+                    disc = Discriminator(self.llm, transcript, cfg,
+                                         DiscriminatorBrief.of(spec, self.app, run, cfg.max_state_chars), dws)
+                if not disc.reward_path.exists():
+                    disc.write()
+            except ReplyError as e:
+                # An agent whose replies stay unreadable: the round fails; it is asked again next round.
+                if str(e).startswith(Generator.role):
+                    log.generator.append(str(e))
+                    gen_feedback = f"Your last reply could not be used: {e}"
+                else:  # the Discriminator is asked again next round (same evidence, or its first reward)
+                    log.discriminator.append(str(e))
+                continue
+            # 4. Score every state.
+            result.scores = {}
+            disc_evidence = score_states(self.runner, disc.reward_path, run, cfg.max_state_chars, result.scores)
+            log.discriminator.extend(f"{e.state}: expected {e.expected}, got {e.got}" for e in disc_evidence)
+            if not disc_evidence:
+                log.agreed = True
+                result.agreed = True
+                return result
+        result.reason = f"no agreement after {cfg.max_rounds} round(s); last round: {result.log[-1].summary()}"
+        return result
+
+
+def safe_run(orch: Orchestrator, spec: TaskSpec, workdir: Path, transcript: Transcript) -> Agreement:
+    """Like :meth:`Orchestrator.run`, but an LLM endpoint that fails for good drops the task with the reason."""
+    try:
+        return orch.run(spec, workdir, transcript)
+    except LLMError as e:
+        return Agreement(spec, False, 0, reason=f"LLM endpoint failed: {e}")

@@ -1,0 +1,82 @@
+"""Final filter 2: a teacher policy rolls each task out several times through the real agent loop
+(hub, Chromium, reward in the sandbox); the task is kept when its success rate lies in the band
+``[min_success, max_success]``: solvable, and not trivially solved.
+
+The teacher is anything ``cuagym rollout --policy`` accepts: the URL of an OpenAI-compatible
+server (a served vision-language model), or a local checkpoint folder.
+"""
+
+from __future__ import annotations
+
+import argparse
+import contextlib
+from dataclasses import asdict, dataclass
+from pathlib import Path
+from typing import Any, Callable
+
+from cuagym.data.format import TaskTuple
+
+
+@dataclass
+class RolloutVerdict:
+    keep: bool
+    successes: int
+    rollouts: int          # scored rollouts (environment failures are left out)
+    env_failures: int
+    success_rate: float
+    reason: str
+
+    def to_dict(self) -> dict[str, Any]:
+        return asdict(self)
+
+
+def band_decision(successes: int, scored: int, env_failures: int, min_success: float,
+                  max_success: float) -> RolloutVerdict:
+    """Keep a task whose teacher success rate is within [min_success, max_success]; pure."""
+    if scored == 0:
+        return RolloutVerdict(False, 0, 0, env_failures, 0.0,
+                              f"no rollout could be scored ({env_failures} environment failures)")
+    rate = successes / scored
+    if rate < min_success:
+        why = f"unsolvable by the teacher: {successes}/{scored} successes, below {min_success:g}"
+        return RolloutVerdict(False, successes, scored, env_failures, rate, why)
+    if rate > max_success:
+        why = f"trivially solved: {successes}/{scored} successes, above {max_success:g}"
+        return RolloutVerdict(False, successes, scored, env_failures, rate, why)
+    return RolloutVerdict(True, successes, scored, env_failures, rate,
+                          f"{successes}/{scored} successes, within [{min_success:g}, {max_success:g}]")
+
+
+GroupRunner = Callable[[TaskTuple, str], list]
+
+
+def verify(t: TaskTuple, run_group: GroupRunner, min_success: float, max_success: float) -> RolloutVerdict:
+    trajs = run_group(t, f"teacher-{t.id}")
+    scored = [x for x in trajs if x.reward is not None]
+    wins = sum(1 for x in scored if x.reward == 1.0)
+    return band_decision(wins, len(scored), len(trajs) - len(scored), min_success, max_success)
+
+
+@contextlib.contextmanager
+def teacher_runner(cfg: Any, hub_urls: dict[str, str], admin_token: str, run_dir: Path):
+    """A GroupRunner rolling tasks out ``synth.teacher.rollouts`` times with ``synth.teacher.policy``."""
+    from dataclasses import replace
+
+    from cuagym.commands.rollout_cli import InProcessEnvs, build_policy_side, loop_parts, policy_kind
+
+    tc = cfg.synth.teacher
+    if not tc.policy or tc.policy == "golden":
+        raise ValueError(f"synth.teacher.policy {tc.policy!r}: give a server URL or a checkpoint folder")
+    if policy_kind(tc.policy) == "url":
+        cfg = replace(cfg, rollout=replace(cfg.rollout, engine="openai"))
+    elif policy_kind(tc.policy) == "path":
+        if not Path(tc.policy).is_dir():
+            raise ValueError(f"synth.teacher.policy {tc.policy!r}: no such checkpoint folder")
+        cfg = replace(cfg, model=replace(cfg.model, path=tc.policy))
+    args = argparse.Namespace(policy=tc.policy, tokenizer="", served_model=tc.served_model,
+                              api_key_env=tc.api_key_env)
+    r = cfg.rollout
+    engine, tok, improc, wants_chat = build_policy_side(cfg, args, [])
+    builder, loop_cfg = loop_parts(r, tok, improc, wants_chat)
+    with InProcessEnvs(hub_urls, admin_token, tc.rollouts, (r.screen_width, r.screen_height)) as envs:
+        yield envs.runner(engine, builder, tok, loop_cfg, run_dir)

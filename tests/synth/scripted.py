@@ -1,0 +1,148 @@
+"""A scripted LLM for the synthesis tests: the OpenAI-compatible test double, routing each request
+by the agent that sent it (the ``ROLE:`` line of its system message) and by a key found in its
+messages (e.g. the task's instruction) to a queue of replies. Plus a notes task written the way
+a model would write it, with canary strings in every Generator file and in its prose, so the
+information barrier can be checked on the wire."""
+
+from __future__ import annotations
+
+import json
+import re
+import textwrap
+from typing import Any, Callable
+
+from ..openai_double import OpenAIDouble, completion
+
+Reply = str | Callable[[dict], str]
+
+
+def role_of(body: dict) -> str:
+    system = next((m["content"] for m in body["messages"] if m["role"] == "system"), "")
+    m = re.match(r"ROLE: (\w+)", system)
+    return m.group(1) if m else ""
+
+
+def text_of(body: dict) -> str:
+    return json.dumps(body["messages"], ensure_ascii=False)
+
+
+class ScriptedLLM:
+    def __init__(self, model: str = "scripted-model") -> None:
+        self.queues: list[tuple[str, str, list[Reply]]] = []
+        self.double = OpenAIDouble(default=self._route, models=(model,))
+        self.url = self.double.url
+        self.model = model
+
+    def add(self, role: str, key: str, *replies: Reply) -> None:
+        """Replies for requests of ``role`` whose messages contain ``key`` ('' = any), in order."""
+        self.queues.append((role, key, list(replies)))
+
+    def _route(self, body: dict) -> tuple[int, Any, dict[str, str]]:
+        role, text = role_of(body), text_of(body)
+        for r, key, q in self.queues:
+            if r == role and key in text and q:
+                reply = q.pop(0)
+                out = reply(body) if callable(reply) else reply
+                resp = completion(out)
+                resp["model"] = body.get("model", self.model)
+                resp["usage"] = {"prompt_tokens": len(text) // 4, "completion_tokens": max(1, len(out) // 4),
+                                 "total_tokens": len(text) // 4 + max(1, len(out) // 4)}
+                return 200, resp, {}
+        return 400, {"error": {"message": f"no scripted reply left for role {role!r}"}}, {}
+
+    def requests(self, role: str | None = None) -> list[dict]:
+        return [b for b in self.double.requests if role is None or role_of(b) == role]
+
+    def close(self) -> None:
+        self.double.close()
+
+
+def files_reply(prose: str, files: dict[str, str]) -> str:
+    blocks = "\n\n".join(f"FILE: {name}\n```python\n{textwrap.dedent(body).strip()}\n```" for name, body in files.items())
+    return f"{prose}\n\n{blocks}\n"
+
+
+# ------------------------------------------------------------------ a notes task, as a model writes it
+PIN_INSTRUCTION = 'Pin the note "Statistics refresher" so it shows at the top of the list.'
+PIN_CRITERIA = ['The note "Statistics refresher" is pinned.', "No other note is changed."]
+GEN_CANARIES = ("GEN-CANARY-SETUP-5d1f", "GEN-CANARY-GOLDEN-77ab", "GEN-CANARY-NEAR-0c2e", "GEN-REASONING-CANARY-9e4d")
+
+_HEAD = """\
+import os, requests
+BASE, SID = os.environ["CUA_HUB_URL_NOTES"], os.environ["CUA_SID"]
+H = {"X-CUA-Admin-Token": os.environ["CUA_GYM_ADMIN_TOKEN"]}
+g = requests.get(f"{BASE}/go", params={"sid": SID}, headers=H, timeout=10)
+g.raise_for_status()
+"""
+
+SETUP = f'''\
+"""The All notes list with "Launch checklist" open; the target note is not pinned."""
+# {GEN_CANARIES[0]}
+{_HEAD}state = g.json()["initial_state"]
+state["ui"].update(view="all", selected_note="n3")
+requests.post(f"{{BASE}}/post", params={{"sid": SID}}, json={{"action": "set", "state": state}}, headers=H,
+              timeout=10).raise_for_status()
+'''
+
+
+def patch(*titles: str, canary: str = GEN_CANARIES[1]) -> str:
+    return f'''\
+"""Pins the notes titled {", ".join(titles)}."""
+# {canary}
+{_HEAD}state = g.json()["current_state"]
+for n in state["notes"]:
+    if n["title"] in {list(titles)!r}:
+        n["pinned"] = True
+requests.post(f"{{BASE}}/post", params={{"sid": SID}}, json={{"action": "set_current", "state": state}}, headers=H,
+              timeout=10).raise_for_status()
+'''
+
+
+def generator_files(golden_title: str = "Statistics refresher") -> dict[str, str]:
+    return {"initial_setup.py": SETUP, "golden_patch.py": patch(golden_title),
+            "near_miss/wrong_note.py": patch("Touch typing progress", canary=GEN_CANARIES[2]),
+            "near_miss/pins_two.py": patch("Statistics refresher", "Touch typing progress", canary=GEN_CANARIES[2])}
+
+
+def generator_reply(golden_title: str = "Statistics refresher") -> str:
+    return files_reply(f"{GEN_CANARIES[3]}: I open another note first so the agent has to find the target.",
+                       generator_files(golden_title))
+
+
+REWARD_ALWAYS_ONE = '''\
+print("looks done to me")
+print("REWARD: 1.0")
+'''
+
+REWARD_GOOD = f'''\
+"""Statistics refresher is pinned; every other note is as it was."""
+{_HEAD}d = g.json()
+before = {{n["id"]: n for n in d["initial_state"]["notes"]}}
+after = {{n["id"]: n for n in d["current_state"]["notes"]}}
+KEYS = ("notebook_id", "title", "body", "tags", "pinned", "trashed")
+target = [i for i, n in before.items() if n["title"] == "Statistics refresher"]
+ok = len(target) == 1 and target[0] in after and after[target[0]]["pinned"] and not after[target[0]]["trashed"]
+others = set(after) == set(before) and all(
+    all(after[i][k] == n[k] for k in KEYS) for i, n in before.items() if i not in target)
+print("target pinned:", ok, "others unchanged:", others)
+print(f"REWARD: {{1.0 if ok and others else (0.5 if ok else 0.0)}}")
+'''
+
+
+def reward_reply(body: str, prose: str = "Here is the check.") -> str:
+    return files_reply(prose, {"reward.py": body})
+
+
+def judge_reply(verdict: str, revised: str = "", reason: str = "fine") -> str:
+    return "```json\n" + json.dumps({"consistency": 5, "clarity": 4, "hack_safety": 4, "verdict": verdict,
+                                     "revised_instruction": revised, "reason": reason}) + "\n```"
+
+
+def proposal_reply(*items: dict) -> str:
+    return "Here are tasks.\n```json\n" + json.dumps(list(items)) + "\n```"
+
+
+def pin_proposal(title: str = "Statistics refresher", instruction: str = PIN_INSTRUCTION) -> dict:
+    return {"instruction": instruction, "success_criteria": [f'The note "{title}" is pinned.',
+                                                             "No other note is changed."],
+            "difficulty": "easy", "family": "pin_note", "topic": "a researcher organising reading notes"}

@@ -1,0 +1,153 @@
+"""Generator/Discriminator rounds against a real hub and the real sandbox, with the LLM replaced by a
+scripted OpenAI-compatible server over loopback HTTP: a reward that scores the initial state 1 is
+caught in round 1 and fixed in round 2; a dispute of the golden state goes to the Generator; a task
+that never agrees is dropped with its reason; the Discriminator never receives a Generator file or
+message (checked on the wire)."""
+
+from __future__ import annotations
+
+import json
+from dataclasses import replace
+
+import pytest
+
+from cuagym.data.format import load_tuple
+from cuagym.data.sandbox import Limits, sandbox_available
+from cuagym.data.validate import HubEndpoints, validate_tuple
+from cuagym.hub.launcher import HubProcess
+from cuagym.synth.agents import AppInfo, TaskSpec, schema_doc
+from cuagym.synth.config import LLMConfig, SynthConfig
+from cuagym.synth.execution import ScriptRunner
+from cuagym.synth.llm import LLMClient, Transcript
+from cuagym.synth.orchestrator import Orchestrator
+from cuagym.synth.pipeline import SynthPipeline
+
+from .scripted import (GEN_CANARIES, PIN_CRITERIA, PIN_INSTRUCTION, REWARD_ALWAYS_ONE, REWARD_GOOD, ScriptedLLM,
+                       generator_reply, reward_reply)
+
+pytestmark = pytest.mark.skipif(sandbox_available() is not None, reason=str(sandbox_available()))
+
+SPEC = TaskSpec("notes.synth.pin_note.test01", "notes", PIN_INSTRUCTION, tuple(PIN_CRITERIA), "easy",
+                "notes.synth.pin_note")
+
+
+@pytest.fixture(scope="module")
+def hub():
+    with HubProcess(["notes"]) as h:
+        yield HubEndpoints(h.urls, h.admin_token)
+
+
+@pytest.fixture
+def llm():
+    s = ScriptedLLM()
+    yield s
+    s.close()
+
+
+def make(llm: ScriptedLLM, hub: HubEndpoints, **kw):
+    cfg = replace(SynthConfig(llm=LLMConfig(base_url=llm.url, model="", backoff_s=0.01)), **kw)
+    client = LLMClient(cfg.llm, api_key="")
+    runner = ScriptRunner(hub, "notes", Limits(timeout_s=30))
+    app = AppInfo("notes", schema_doc("notes"), runner.seed())
+    return cfg, client, runner, app
+
+
+def test_reward_scoring_initial_one_is_caught_in_round_1_and_fixed_in_round_2(tmp_path, hub, llm):
+    llm.add("generator", "", generator_reply(), "DONE")
+    llm.add("discriminator", "", reward_reply(REWARD_ALWAYS_ONE), reward_reply(REWARD_GOOD))
+    cfg, client, runner, app = make(llm, hub)
+    assert client.model == "scripted-model"  # discovered at /v1/models
+    transcript = Transcript()
+    ag = Orchestrator(client, cfg, runner, app).run(SPEC, tmp_path / "work", transcript)
+
+    assert ag.agreed and ag.rounds == 2, [r.summary() for r in ag.log]
+    r1, r2 = ag.log
+    assert not r1.agreed and r1.generator == []
+    assert any(d.startswith("initial: expected 0, got 1") for d in r1.discriminator), r1.discriminator
+    assert r2.agreed and r2.discriminator == []
+    assert ag.scores == {"initial": "0", "golden": "1", "near_miss/pins_two.py": "0.5",
+                         "near_miss/wrong_note.py": "0"}
+    # The round-2 request carried the evidence: which state, what was expected, what the script printed.
+    disc = llm.requests("discriminator")
+    assert len(disc) == 2
+    feedback = disc[1]["messages"][-1]["content"]
+    assert "initial state: expected reward 0, got 1" in feedback and "looks done to me" in feedback
+    # Accounting: every call is in the transcript, with the server's token counts.
+    usage = transcript.usage()
+    assert usage["generator"].calls == 2 and usage["discriminator"].calls == 2 and usage["total"].calls == 4
+    assert usage["total"].prompt_tokens == sum(len(json.dumps(b["messages"], ensure_ascii=False)) // 4
+                                               for b in llm.requests())
+    assert usage["total"].estimated_calls == 0
+
+
+def test_discriminator_never_sees_generator_files_or_reasoning(tmp_path, hub, llm):
+    llm.add("generator", "", generator_reply(), "DONE")
+    llm.add("discriminator", "", reward_reply(REWARD_ALWAYS_ONE), reward_reply(REWARD_GOOD))
+    cfg, client, runner, app = make(llm, hub)
+    ag = Orchestrator(client, cfg, runner, app).run(SPEC, tmp_path / "work", Transcript())
+    assert ag.agreed
+    gen_wire = json.dumps(llm.requests("generator"))
+    disc_wire = json.dumps(llm.requests("discriminator"))
+    assert all(c in gen_wire for c in GEN_CANARIES)  # the canaries were in flight ...
+    for c in GEN_CANARIES:  # ... and never reached the Discriminator
+        assert c not in disc_wire, c
+    for marker in ("initial_setup.py", "golden_patch.py", "near_miss/", "wrong_note", "pins_two"):
+        assert marker not in disc_wire, marker
+    # What it does get: the task, the criteria, the schema and the states.
+    assert PIN_INSTRUCTION.replace('"', '\\"') in disc_wire and "notes.n25.pinned" in disc_wire
+    # Workspaces are separate folders; the Discriminator's holds its reward only.
+    assert sorted(p.name for p in (tmp_path / "work" / "discriminator").rglob("*") if p.is_file()) == ["reward.py"]
+    assert (tmp_path / "work" / "generator" / "golden_patch.py").is_file()
+
+
+def test_dispute_routes_the_reason_to_the_generator(tmp_path, hub, llm):
+    # Golden pins the target and also another note: a valid but wrong state (the reward gives 0.5).
+    from .scripted import files_reply, generator_files, patch
+
+    files = generator_files()
+    files["golden_patch.py"] = patch("Statistics refresher", "Launch risks")
+    llm.add("generator", "not only", generator_reply())
+    llm.add("generator", "", files_reply("first try", files))
+    llm.add("discriminator", "", reward_reply(REWARD_GOOD),
+            'DISPUTE: the task-done state also pins "Launch risks", not only the target note.')
+    cfg, client, runner, app = make(llm, hub, generator_self_checks=0)
+    ag = Orchestrator(client, cfg, runner, app).run(SPEC, tmp_path / "work", Transcript())
+    assert ag.agreed and ag.rounds == 2, [r.summary() for r in ag.log]
+    assert ag.log[0].discriminator == ["golden: expected 1, got 0.5"]
+    assert ag.log[1].disputes and "Launch risks" in ag.log[1].disputes[0]
+    gen = llm.requests("generator")
+    assert "Launch risks" in gen[-1]["messages"][-1]["content"]  # the dispute reached the Generator
+
+
+def test_never_agreeing_task_is_dropped_with_its_reason(tmp_path, hub, llm):
+    llm.add("generator", "", generator_reply())
+    llm.add("discriminator", "", *[reward_reply(REWARD_ALWAYS_ONE)] * 3)
+    cfg, client, runner, app = make(llm, hub, max_rounds=3, generator_self_checks=0)
+    pipe = SynthPipeline(cfg, tmp_path / "out", hub, client, log=lambda m: None)
+    outcome, transcript, ag = pipe.agree_and_assemble(SPEC, app)
+    assert not ag.agreed and ag.rounds == 3
+    assert outcome.status == "dropped"
+    assert ag.reason.startswith("no agreement after 3 round(s)") and "initial: expected 0, got 1" in ag.reason
+    d = tmp_path / "out" / "_dropped" / SPEC.id
+    saved = json.loads((d / "reason.json").read_text())
+    assert saved["reason"] == ag.reason and len(saved["rounds"]) == 3
+    assert len((d / "transcript.jsonl").read_text().splitlines()) == 4  # 1 generator + 3 discriminator calls
+    assert not (tmp_path / "out" / SPEC.id).exists()
+
+
+def test_agreed_task_is_assembled_into_a_tuple_that_validates(tmp_path, hub, llm):
+    llm.add("generator", "", generator_reply(), "DONE")
+    llm.add("discriminator", "", reward_reply(REWARD_GOOD))
+    cfg, client, runner, app = make(llm, hub)
+    pipe = SynthPipeline(cfg, tmp_path / "out", hub, client, log=lambda m: None)
+    outcome, transcript, ag = pipe.agree_and_assemble(SPEC, app)
+    assert outcome.status == "kept" and ag.rounds == 1, outcome.reason
+    t = load_tuple(tmp_path / "out" / SPEC.id)
+    assert t.config.instruction == PIN_INSTRUCTION and [p.name for p in t.near_misses] == ["pins_two.py",
+                                                                                          "wrong_note.py"]
+    prov = t.config.provenance
+    assert prov["source"] == "synth" and prov["model"] == "scripted-model" and prov["rounds"] == 1
+    assert prov["validation"]["ok"] is True
+    assert validate_tuple(t, hub).ok
+    lines = (t.path / "provenance" / "transcript.jsonl").read_text().splitlines()
+    assert [json.loads(x)["agent"] for x in lines] == ["generator", "generator", "discriminator"]
