@@ -31,9 +31,10 @@ COMMANDS: dict[str, tuple[str, str]] = {
     "view": ("cuagym.commands.view_cli", "write (and serve) an HTML report of a run's trajectories"),
     "plot": ("cuagym.commands.plot_cli", "write PNG curves of a run's metrics"),
     "plan": ("cuagym.commands.plan_cli", "print the placement plan and per-GPU memory estimate of a config"),
+    "synth": ("cuagym.commands.synth_cli", "synthesise new tuples with an LLM (generate, discriminate, filter)"),
 }
 # Planned subcommands that this version does not have yet: say so instead of pretending.
-PLANNED = {"synth": "the synthesis pipeline"}
+PLANNED: dict[str, str] = {}
 
 
 def usage() -> str:

@@ -117,9 +117,11 @@ def _usage_dict(transcript: Transcript) -> dict[str, dict[str, int]]:
 
 class SynthPipeline:
     def __init__(self, cfg: SynthConfig, out: Path, hub: HubEndpoints, llm: LLMClient, *,
-                 teacher: GroupRunner | None = None, log: Callable[[str], None] | None = None) -> None:
+                 teacher: GroupRunner | None = None, log: Callable[[str], None] | None = None,
+                 progress: Callable[[str, int, int], None] | None = None) -> None:
         self.cfg, self.out, self.hub, self.llm, self.teacher = cfg, Path(out), hub, llm, teacher
         self.log = log or (lambda msg: print(msg, file=sys.stderr, flush=True))
+        self.progress = progress or (lambda phase, done, total: None)  # e.g. a progress bar
         self.limits = Limits(timeout_s=cfg.script_timeout_s)
         self._lock = threading.Lock()
 
@@ -258,8 +260,10 @@ class SynthPipeline:
                 done[0] += 1
                 self.log(f"[{done[0]}/{len(candidates)}] {spec.id}: {outcome.status} after {outcome.rounds} round(s)"
                          + (f" ({outcome.reason[:160]})" if outcome.reason else ""))
+                self.progress("tasks", done[0], len(candidates))
             return outcome, transcript, ag
 
+        self.progress("tasks", 0, len(candidates))
         with ThreadPoolExecutor(max_workers=self.cfg.llm.concurrency) as pool:
             results = list(pool.map(one, candidates))
         # Teacher rollouts drive one browser from this thread, tuple after tuple.
@@ -269,6 +273,7 @@ class SynthPipeline:
                 self.rollout_filter(o, tr)
                 o.usage = tr.usage()["total"].to_dict()
                 self.log(f"[rollout {k + 1}/{len(todo)}] {o.id}: {o.status}" + (f" ({o.reason})" if o.reason else ""))
+                self.progress("teacher rollouts", k + 1, len(todo))
         else:
             for o, tr, _ in results:
                 if o.status == "kept":

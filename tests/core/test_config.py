@@ -138,8 +138,12 @@ def test_cli_unknown_commands_and_flags():
     assert r.returncode == 2 and "unknown option" in r.stderr
     r = _cli("config", "show", "--bogus")
     assert r.returncode == 2 and "unrecognized arguments: --bogus" in r.stderr
-    r = _cli("synth")
-    assert r.returncode == 2 and "not part of this version yet" in r.stderr
+    r = _cli("synth", "--apps", "notes")
+    assert r.returncode == 2 and "the following arguments are required: --n, --out" in r.stderr
+    r = _cli("synth", "--apps", "notes,bogus", "--n", "1", "--out", "/tmp/x", "--llm-url", "http://127.0.0.1:9/v1")
+    assert r.returncode == 2 and "unknown hub app(s) bogus" in r.stderr
+    r = _cli("synth", "--apps", "notes", "--n", "0", "--out", "/tmp/x")
+    assert r.returncode == 2 and "--n must be >= 1" in r.stderr
     r = _cli("train", "--config", "configs/tiny.yaml", "rollout.bogus_key=1")
     assert r.returncode == 2 and "bogus_key" in r.stderr
     r = _cli("--version")

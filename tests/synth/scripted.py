@@ -9,6 +9,7 @@ from __future__ import annotations
 import json
 import re
 import textwrap
+import threading
 from typing import Any, Callable
 
 from ..openai_double import OpenAIDouble, completion
@@ -32,6 +33,7 @@ class ScriptedLLM:
         self.double = OpenAIDouble(default=self._route, models=(model,))
         self.url = self.double.url
         self.model = model
+        self._lock = threading.Lock()  # the server answers requests on several threads
 
     def add(self, role: str, key: str, *replies: Reply) -> None:
         """Replies for requests of ``role`` whose messages contain ``key`` ('' = any), in order."""
@@ -40,8 +42,9 @@ class ScriptedLLM:
     def _route(self, body: dict) -> tuple[int, Any, dict[str, str]]:
         role, text = role_of(body), text_of(body)
         for r, key, q in self.queues:
-            if r == role and key in text and q:
-                reply = q.pop(0)
+            with self._lock:
+                reply = q.pop(0) if r == role and key in text and q else None
+            if reply is not None:
                 out = reply(body) if callable(reply) else reply
                 resp = completion(out)
                 resp["model"] = body.get("model", self.model)
@@ -75,14 +78,18 @@ g = requests.get(f"{BASE}/go", params={"sid": SID}, headers=H, timeout=10)
 g.raise_for_status()
 """
 
-SETUP = f'''\
-"""The All notes list with "Launch checklist" open; the target note is not pinned."""
+def setup(selected: str = "n3") -> str:
+    return f'''\
+"""The All notes list with note {selected} open; the target note is not pinned."""
 # {GEN_CANARIES[0]}
 {_HEAD}state = g.json()["initial_state"]
-state["ui"].update(view="all", selected_note="n3")
+state["ui"].update(view="all", selected_note="{selected}")
 requests.post(f"{{BASE}}/post", params={{"sid": SID}}, json={{"action": "set", "state": state}}, headers=H,
               timeout=10).raise_for_status()
 '''
+
+
+SETUP = setup()
 
 
 def patch(*titles: str, canary: str = GEN_CANARIES[1]) -> str:
@@ -98,15 +105,16 @@ requests.post(f"{{BASE}}/post", params={{"sid": SID}}, json={{"action": "set_cur
 '''
 
 
-def generator_files(golden_title: str = "Statistics refresher") -> dict[str, str]:
-    return {"initial_setup.py": SETUP, "golden_patch.py": patch(golden_title),
-            "near_miss/wrong_note.py": patch("Touch typing progress", canary=GEN_CANARIES[2]),
-            "near_miss/pins_two.py": patch("Statistics refresher", "Touch typing progress", canary=GEN_CANARIES[2])}
+def generator_files(golden_title: str = "Statistics refresher", other: str = "Touch typing progress",
+                    target: str = "Statistics refresher", selected: str = "n3") -> dict[str, str]:
+    return {"initial_setup.py": setup(selected), "golden_patch.py": patch(golden_title),
+            "near_miss/wrong_note.py": patch(other, canary=GEN_CANARIES[2]),
+            "near_miss/pins_two.py": patch(target, other, canary=GEN_CANARIES[2])}
 
 
-def generator_reply(golden_title: str = "Statistics refresher") -> str:
+def generator_reply(golden_title: str = "Statistics refresher", **kw: str) -> str:
     return files_reply(f"{GEN_CANARIES[3]}: I open another note first so the agent has to find the target.",
-                       generator_files(golden_title))
+                       generator_files(golden_title, **kw))
 
 
 REWARD_ALWAYS_ONE = '''\
@@ -114,19 +122,23 @@ print("looks done to me")
 print("REWARD: 1.0")
 '''
 
-REWARD_GOOD = f'''\
-"""Statistics refresher is pinned; every other note is as it was."""
+def reward_good(title: str = "Statistics refresher") -> str:
+    return f'''\
+"""{title} is pinned; every other note is as it was."""
 {_HEAD}d = g.json()
 before = {{n["id"]: n for n in d["initial_state"]["notes"]}}
 after = {{n["id"]: n for n in d["current_state"]["notes"]}}
 KEYS = ("notebook_id", "title", "body", "tags", "pinned", "trashed")
-target = [i for i, n in before.items() if n["title"] == "Statistics refresher"]
+target = [i for i, n in before.items() if n["title"] == {title!r}]
 ok = len(target) == 1 and target[0] in after and after[target[0]]["pinned"] and not after[target[0]]["trashed"]
 others = set(after) == set(before) and all(
     all(after[i][k] == n[k] for k in KEYS) for i, n in before.items() if i not in target)
 print("target pinned:", ok, "others unchanged:", others)
 print(f"REWARD: {{1.0 if ok and others else (0.5 if ok else 0.0)}}")
 '''
+
+
+REWARD_GOOD = reward_good()
 
 
 def reward_reply(body: str, prose: str = "Here is the check.") -> str:
