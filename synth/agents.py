@@ -136,11 +136,8 @@ class Generator(_Agent):
                 return
             try:
                 self.ws.write(parse_files(reply, self.FILES, near_miss=True))
-            except ReplyError as e:
-                # Not DONE and no usable files: keep the scripts as they are; the round will judge them.
-                self.messages.append({"role": "user", "content": f"(Ignored: {e}.)"})
-                self.messages.append({"role": "assistant", "content": "DONE"})
-                return
+            except ReplyError:
+                return  # neither DONE nor usable files: the scripts stay as they are and the round judges them
 
 
 def self_check_report(run: StateRun, cfg: SynthConfig) -> str:

@@ -25,7 +25,8 @@ from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any, Callable
 
-from cuagym.data.format import load_tuple
+from cuagym.actions import Geometry
+from cuagym.data.format import GOLDEN_ACTIONS, load_tuple
 from cuagym.data.sandbox import Limits
 from cuagym.data.validate import HubEndpoints, validate_tuple
 from cuagym.synth.agents import AppInfo, TaskSpec, schema_doc
@@ -35,7 +36,7 @@ from cuagym.synth.llm import LLMClient, Transcript, Usage
 from cuagym.synth.orchestrator import Agreement, Orchestrator, safe_run
 from cuagym.synth.proposer import DEFAULT_TOPICS, Proposer, existing_instructions
 from cuagym.synth.render import render_diff
-from cuagym.synth.teacher import GroupRunner, verify
+from cuagym.synth.teacher import GroupRunner, golden_from, verify
 from cuagym.synth.vote import judge_messages, run_vote
 
 STATUSES = ("kept", "dropped", "invalid", "rejected_vote", "rejected_rollout")
@@ -228,8 +229,14 @@ class SynthPipeline:
         assert self.teacher is not None
         tdir = Path(outcome.path)
         t = self.cfg.teacher
-        verdict = verify(load_tuple(tdir), self.teacher, t.min_success, t.max_success)
-        _write_provenance(tdir, {"rollout": verdict.to_dict()}, transcript)
+        verdict, trajs = verify(load_tuple(tdir), self.teacher, t.min_success, t.max_success)
+        update: dict[str, Any] = {"rollout": verdict.to_dict()}
+        golden = golden_from(trajs, getattr(self.teacher, "geometry", Geometry())) if verdict.keep else None
+        if golden is not None and not (tdir / GOLDEN_ACTIONS).exists():
+            # A solved rollout becomes the tuple's golden UI trajectory (for warm starts and the validator's replay).
+            (tdir / GOLDEN_ACTIONS).write_text(json.dumps(golden, indent=1) + "\n")
+            update["golden_actions"] = golden["notes"]
+        _write_provenance(tdir, update, transcript)
         if not verdict.keep:
             outcome.status, outcome.reason = "rejected_rollout", verdict.reason
             outcome.path = str(self._move(tdir, "_rejected"))

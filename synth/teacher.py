@@ -14,6 +14,7 @@ from dataclasses import asdict, dataclass
 from pathlib import Path
 from typing import Any, Callable
 
+from cuagym.actions import Action, Geometry, convert
 from cuagym.data.format import TaskTuple
 
 
@@ -50,11 +51,41 @@ def band_decision(successes: int, scored: int, env_failures: int, min_success: f
 GroupRunner = Callable[[TaskTuple, str], list]
 
 
-def verify(t: TaskTuple, run_group: GroupRunner, min_success: float, max_success: float) -> RolloutVerdict:
+def verify(t: TaskTuple, run_group: GroupRunner, min_success: float,
+           max_success: float) -> tuple[RolloutVerdict, list]:
+    """The band decision on the teacher's rollouts of ``t``, and the trajectories."""
     trajs = run_group(t, f"teacher-{t.id}")
     scored = [x for x in trajs if x.reward is not None]
     wins = sum(1 for x in scored if x.reward == 1.0)
-    return band_decision(wins, len(scored), len(trajs) - len(scored), min_success, max_success)
+    return band_decision(wins, len(scored), len(trajs) - len(scored), min_success, max_success), trajs
+
+
+def golden_from(trajs: list, geometry: Geometry) -> dict[str, Any] | None:
+    """The first successful teacher trajectory without invalid calls, as ``golden_actions.json``
+    content (actions in viewport pixels), or None when there is none."""
+    for t in trajs:
+        if t.reward != 1.0 or t.num_invalid or not any(s.actions for s in t.steps):
+            continue
+        steps = []
+        for s in t.steps:
+            turn = []
+            for a in s.actions:
+                d = convert(Action.from_dict(a), "screen", geometry).to_dict()
+                turn.append({k: (round(v, 1) if k in ("x", "y") else v) for k, v in d.items()})
+            if turn:
+                steps.append(turn)
+        return {"viewport": list(geometry.screen), "steps": steps, "notes": f"teacher rollout {t.traj_id}"}
+    return None
+
+
+class TeacherRunner:
+    """A GroupRunner that also knows the geometry its actions were taken in."""
+
+    def __init__(self, run_group: GroupRunner, geometry: Geometry) -> None:
+        self.run_group, self.geometry = run_group, geometry
+
+    def __call__(self, t: TaskTuple, group_id: str) -> list:
+        return self.run_group(t, group_id)
 
 
 @contextlib.contextmanager
@@ -79,4 +110,5 @@ def teacher_runner(cfg: Any, hub_urls: dict[str, str], admin_token: str, run_dir
     engine, tok, improc, wants_chat = build_policy_side(cfg, args, [])
     builder, loop_cfg = loop_parts(r, tok, improc, wants_chat)
     with InProcessEnvs(hub_urls, admin_token, tc.rollouts, (r.screen_width, r.screen_height)) as envs:
-        yield envs.runner(engine, builder, tok, loop_cfg, run_dir)
+        yield TeacherRunner(envs.runner(engine, builder, tok, loop_cfg, run_dir),
+                            Geometry((r.screen_width, r.screen_height), (r.image_width, r.image_height)))

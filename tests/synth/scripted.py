@@ -158,3 +158,29 @@ def pin_proposal(title: str = "Statistics refresher", instruction: str = PIN_INS
     return {"instruction": instruction, "success_criteria": [f'The note "{title}" is pinned.',
                                                              "No other note is changed."],
             "difficulty": "easy", "family": "pin_note", "topic": "a researcher organising reading notes"}
+
+
+# ------------------------------------------------------------------ a whole run: three proposed tasks
+T1 = 'Pin the note "Statistics refresher" so it shows at the top of the list.'
+T2 = "Please pin Touch typing progress for me."
+T3 = "Put Launch risks among the pinned notes."
+
+
+def script_three_tasks(llm: ScriptedLLM) -> None:
+    """T1 agrees in round 2 (its first reward scores the initial state 1) and passes the vote; T2
+    never agrees (with --max-rounds 2); T3 agrees in round 1 and is rejected by 2 of 3 judges.
+    T1's setup opens the target note, so a teacher clicking the editor's Pin button solves it."""
+    llm.add("proposer", "", proposal_reply(pin_proposal(instruction=T1), pin_proposal("Touch typing progress", T2),
+                                           pin_proposal("Launch risks", T3)))
+    llm.add("generator", "so it shows at the top", generator_reply(selected="n25"), "DONE")
+    llm.add("generator", "Please pin Touch typing", generator_reply(
+        "Touch typing progress", other="Launch risks", target="Touch typing progress"), "DONE")
+    llm.add("generator", "Put Launch risks among", generator_reply(
+        "Launch risks", other="Statistics refresher", target="Launch risks"), "DONE")
+    llm.add("discriminator", "so it shows at the top", reward_reply(REWARD_ALWAYS_ONE), reward_reply(reward_good()))
+    llm.add("discriminator", "Please pin Touch typing", *[reward_reply(REWARD_ALWAYS_ONE)] * 2)
+    llm.add("discriminator", "Put Launch risks among", reward_reply(reward_good("Launch risks")))
+    llm.add("judge", "so it shows at the top", judge_reply("keep"), judge_reply("keep"),
+            judge_reply("revise_instruction", "Pin the note Statistics refresher."))
+    llm.add("judge", "Put Launch risks among", judge_reply("reject", reason="trivial"), judge_reply("keep"),
+            judge_reply("reject", reason="too small to teach anything"))

@@ -151,3 +151,19 @@ def test_agreed_task_is_assembled_into_a_tuple_that_validates(tmp_path, hub, llm
     assert validate_tuple(t, hub).ok
     lines = (t.path / "provenance" / "transcript.jsonl").read_text().splitlines()
     assert [json.loads(x)["agent"] for x in lines] == ["generator", "generator", "discriminator"]
+
+
+def test_the_discriminator_context_is_an_allow_list():
+    """The barrier by construction: what the Discriminator is built from and told has no field for a
+    script, a file or a Generator message; adding one must be a deliberate change to this test."""
+    import inspect
+    from dataclasses import fields
+
+    from cuagym.synth.agents import Discriminator, DiscriminatorBrief, RewardEvidence
+
+    assert [f.name for f in fields(DiscriminatorBrief)] == ["app", "schema_doc", "instruction", "success_criteria",
+                                                           "initial_state", "golden_diff"]
+    assert [f.name for f in fields(RewardEvidence)] == ["state", "expected", "got", "output", "state_diff"]
+    assert list(inspect.signature(Discriminator.__init__).parameters) == ["self", "llm", "transcript", "cfg", "brief",
+                                                                         "workspace"]
+    assert list(inspect.signature(Discriminator.revise).parameters) == ["self", "evidence", "brief"]

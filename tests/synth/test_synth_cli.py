@@ -16,34 +16,14 @@ from cuagym.data.format import load_tuple
 from cuagym.data.sandbox import sandbox_available
 
 from ..openai_double import OpenAIDouble
-from .scripted import (REWARD_ALWAYS_ONE, ScriptedLLM, generator_reply, judge_reply, pin_proposal, proposal_reply,
-                       reward_good, reward_reply)
+from .scripted import T1, ScriptedLLM, script_three_tasks
 from .test_teacher import teacher
-
-T1 = 'Pin the note "Statistics refresher" so it shows at the top of the list.'
-T2 = "Please pin Touch typing progress for me."
-T3 = "Put Launch risks among the pinned notes."
-
 
 @pytest.mark.slow
 @pytest.mark.skipif(sandbox_available() is not None, reason=str(sandbox_available()))
 def test_synth_cli_end_to_end(tmp_path, capsys):
     llm = ScriptedLLM()
-    llm.add("proposer", "", proposal_reply(pin_proposal(instruction=T1),
-                                           pin_proposal("Touch typing progress", T2),
-                                           pin_proposal("Launch risks", T3)))
-    llm.add("generator", "so it shows at the top", generator_reply(selected="n25"), "DONE")
-    llm.add("generator", "Please pin Touch typing", generator_reply(
-        "Touch typing progress", other="Launch risks", target="Touch typing progress"), "DONE")
-    llm.add("generator", "Put Launch risks among", generator_reply(
-        "Launch risks", other="Statistics refresher", target="Launch risks"), "DONE")
-    llm.add("discriminator", "so it shows at the top", reward_reply(REWARD_ALWAYS_ONE), reward_reply(reward_good()))
-    llm.add("discriminator", "Please pin Touch typing", *[reward_reply(REWARD_ALWAYS_ONE)] * 2)
-    llm.add("discriminator", "Put Launch risks among", reward_reply(reward_good("Launch risks")))
-    llm.add("judge", "so it shows at the top", judge_reply("keep"), judge_reply("keep"),
-            judge_reply("revise_instruction", "Pin the note Statistics refresher."))
-    llm.add("judge", "Put Launch risks among", judge_reply("reject", reason="trivial"), judge_reply("keep"),
-            judge_reply("reject", reason="hack: pinning everything is caught but the task is too small"))
+    script_three_tasks(llm)
     teach = OpenAIDouble(default=teacher, models=("teacher-vl",))
     out = tmp_path / "synth"
     try:
@@ -79,6 +59,8 @@ def test_synth_cli_end_to_end(tmp_path, capsys):
     assert prov["rounds"] == 2 and prov["vote"]["decision"] == "keep" and prov["vote"]["counts"]["keep"] == 2
     assert prov["rollout"]["keep"] is True and prov["rollout"]["successes"] == 2
     assert prov["validation"]["ok"] is True
+    # The teacher's solved rollout became the tuple's golden UI trajectory (replayed by validate below).
+    assert prov["golden_actions"].startswith("teacher rollout ") and t.golden_actions() is not None
     # The others are kept with their reasons, out of the dataset's way.
     dropped = next((out / "_dropped").iterdir())
     assert "no agreement after 2 round(s)" in json.loads((dropped / "reason.json").read_text())["reason"]
@@ -88,3 +70,4 @@ def test_synth_cli_end_to_end(tmp_path, capsys):
     r = subprocess.run([sys.executable, "-m", "cuagym.cli", "data", "validate", str(out)], capture_output=True,
                        text=True, timeout=600)
     assert r.returncode == 0 and "1/1 tuples passed" in r.stdout, r.stdout + r.stderr
+    assert "golden_ui_replay=1                  1       0" in r.stdout, r.stdout

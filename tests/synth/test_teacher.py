@@ -15,7 +15,7 @@ from cuagym.config import load_config
 from cuagym.data.format import load_tuple
 from cuagym.data.sandbox import sandbox_available
 from cuagym.hub.launcher import HubProcess
-from cuagym.synth.teacher import band_decision, teacher_runner, verify
+from cuagym.synth.teacher import band_decision, golden_from, teacher_runner, verify
 
 from ..openai_double import OpenAIDouble, completion
 
@@ -69,9 +69,9 @@ def test_teacher_keeps_the_solvable_task_and_drops_the_unsolvable_one(tmp_path):
                              "synth.teacher.rollouts=2"])
     try:
         with HubProcess(["notes"]) as hub, teacher_runner(cfg, hub.urls, hub.admin_token, tmp_path / "run") as run:
-            keep = verify(load_tuple(solvable), run, 0.5, 1.0)
-            drop = verify(load_tuple(unsolvable), run, 0.5, 1.0)
-            trivial = verify(load_tuple(solvable), run, 0.25, 0.9)
+            keep, trajs = verify(load_tuple(solvable), run, 0.5, 1.0)
+            drop, _ = verify(load_tuple(unsolvable), run, 0.5, 1.0)
+            trivial, _ = verify(load_tuple(solvable), run, 0.25, 0.9)
     finally:
         double.close()
     assert (keep.keep, keep.successes, keep.rollouts) == (True, 2, 2), keep.reason
@@ -81,6 +81,13 @@ def test_teacher_keeps_the_solvable_task_and_drops_the_unsolvable_one(tmp_path):
     # Every episode was a real multi-turn rollout through the server: 3 calls x 2 episodes x 2 turns.
     assert len(double.requests) == 12
     assert any('Quarterly tax plan' in json.dumps(r["messages"]) for r in double.requests)
+    # A solved rollout becomes a golden UI trajectory in viewport pixels (the click at 1099, 24).
+    golden = golden_from(trajs, run.geometry)
+    assert golden["viewport"] == [1280, 800] and golden["notes"].startswith("teacher rollout ")
+    (click,), (stop,) = golden["steps"]
+    assert (click["type"], click["frame"], stop["type"]) == ("click", "screen", "terminate")
+    assert click["x"] == pytest.approx(1099, abs=0.6) and click["y"] == pytest.approx(24, abs=0.6)
+    assert golden_from([], run.geometry) is None
 
 
 def test_teacher_policy_must_be_usable(tmp_path):
