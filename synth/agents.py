@@ -101,7 +101,9 @@ class _Agent:
             except ReplyError as e:
                 if attempt == self.cfg.format_retries:
                     raise ReplyError(f"{self.role}: {e} (after {attempt + 1} replies)") from None
-                reply = self._ask(f"Your reply could not be used: {e}.\n{prompts.FILE_FORMAT}")
+                cut = self.transcript.records and self.transcript.records[-1].finish_reason == "length"
+                hint = " Your reply was cut off at the token limit: be shorter." if cut else ""
+                reply = self._ask(f"Your reply could not be used: {e}.{hint}\n{prompts.FILE_FORMAT}")
         raise AssertionError("unreachable")
 
 

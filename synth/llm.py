@@ -89,10 +89,37 @@ class Transcript:
         return out
 
     def write(self, path: str | Path) -> None:
+        """One JSON line per call. A call that continues an earlier call's conversation (its messages
+        start with that call's messages and reply) stores only the new messages, with
+        ``"continues": k`` naming the earlier line; :func:`read_transcript` restores them."""
         path = Path(path)
         path.parent.mkdir(parents=True, exist_ok=True)
+        lines = []
         with self._lock:
-            path.write_text("".join(r.to_json() + "\n" for r in self.records))
+            for i, r in enumerate(self.records):
+                d = json.loads(r.to_json())
+                for k in range(i - 1, -1, -1):
+                    prev = self.records[k]
+                    full = prev.messages + [{"role": "assistant", "content": prev.reply}]
+                    if prev.agent == r.agent and r.messages[:len(full)] == full:
+                        d["continues"] = k
+                        d["messages"] = r.messages[len(full):]
+                        break
+                lines.append(json.dumps(d, ensure_ascii=False) + "\n")
+        path.write_text("".join(lines))
+
+
+def read_transcript(path: str | Path) -> list[dict[str, Any]]:
+    """The calls of a transcript file with every call's full message list restored."""
+    out: list[dict[str, Any]] = []
+    for line in Path(path).read_text().splitlines():
+        d = json.loads(line)
+        k = d.pop("continues", None)
+        if k is not None:
+            prev = out[k]
+            d["messages"] = prev["messages"] + [{"role": "assistant", "content": prev["reply"]}] + d["messages"]
+        out.append(d)
+    return out
 
 
 def _estimate(text: str) -> int:
@@ -150,7 +177,8 @@ class LLMClient:
             usage = Usage(1, u["prompt_tokens"], u["completion_tokens"], retries[0])
         else:
             usage = Usage(1, _estimate(json.dumps(messages)), _estimate(text), retries[0], estimated_calls=1)
-        rec = CallRecord(agent, self.model, messages, text, str(choice.get("finish_reason") or ""), usage,
+        # A copy: the caller goes on appending to its conversation list after the call.
+        rec = CallRecord(agent, self.model, [dict(m) for m in messages], text, str(choice.get("finish_reason") or ""), usage,
                          round(time.monotonic() - t0, 3))
         with self._lock:
             self.usage.setdefault(agent, Usage()).add(usage)

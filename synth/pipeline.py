@@ -136,7 +136,10 @@ class SynthPipeline:
             if want == 0:
                 continue
             info = AppInfo(app, schema_doc(app), ScriptRunner(self.hub, app, self.limits).seed())
-            existing = existing_instructions([*self.cfg.existing, self.out], app)
+            # Earlier runs into this folder count too: kept, rejected and dropped tasks are not proposed again.
+            existing = existing_instructions(
+                [*self.cfg.existing, self.out, self.out / "_rejected", self.out / "_dropped"], app)
+            existing += self._dropped_instructions(app)
             transcript = Transcript()
             props = proposer.propose(info, want, topics, existing, transcript)
             transcript.write(self.out / "_work" / f"proposals.{app}.jsonl")
@@ -146,6 +149,17 @@ class SynthPipeline:
             self.log(f"{app}: {len(props.specs)} task(s) proposed, {len(props.duplicates)} duplicate(s) dropped, "
                      f"{len(props.invalid)} unusable")
             out += [(s, info) for s in props.specs]
+        return out
+
+    def _dropped_instructions(self, app: str) -> list[str]:
+        out = []
+        for p in sorted((self.out / "_dropped").glob("*/reason.json")):
+            try:
+                spec = json.loads(p.read_text()).get("spec", {})
+            except (OSError, json.JSONDecodeError):
+                continue
+            if spec.get("app") == app and isinstance(spec.get("instruction"), str):
+                out.append(spec["instruction"])
         return out
 
     def agree_and_assemble(self, spec: TaskSpec, app: AppInfo) -> tuple[TupleOutcome, Transcript, Agreement]:

@@ -18,7 +18,7 @@ from cuagym.hub.launcher import HubProcess
 from cuagym.synth.agents import AppInfo, TaskSpec, schema_doc
 from cuagym.synth.config import LLMConfig, SynthConfig
 from cuagym.synth.execution import ScriptRunner
-from cuagym.synth.llm import LLMClient, Transcript
+from cuagym.synth.llm import LLMClient, Transcript, read_transcript
 from cuagym.synth.orchestrator import Orchestrator
 from cuagym.synth.pipeline import SynthPipeline
 
@@ -133,6 +133,8 @@ def test_never_agreeing_task_is_dropped_with_its_reason(tmp_path, hub, llm):
     assert saved["reason"] == ag.reason and len(saved["rounds"]) == 3
     assert len((d / "transcript.jsonl").read_text().splitlines()) == 4  # 1 generator + 3 discriminator calls
     assert not (tmp_path / "out" / SPEC.id).exists()
+    # A later run into the same folder does not propose it again.
+    assert pipe._dropped_instructions("notes") == [PIN_INSTRUCTION] and pipe._dropped_instructions("mail") == []
 
 
 def test_agreed_task_is_assembled_into_a_tuple_that_validates(tmp_path, hub, llm):
@@ -149,8 +151,13 @@ def test_agreed_task_is_assembled_into_a_tuple_that_validates(tmp_path, hub, llm
     assert prov["source"] == "synth" and prov["model"] == "scripted-model" and prov["rounds"] == 1
     assert prov["validation"]["ok"] is True
     assert validate_tuple(t, hub).ok
-    lines = (t.path / "provenance" / "transcript.jsonl").read_text().splitlines()
-    assert [json.loads(x)["agent"] for x in lines] == ["generator", "generator", "discriminator"]
+    path = t.path / "provenance" / "transcript.jsonl"
+    calls = read_transcript(path)
+    assert [c["agent"] for c in calls] == ["generator", "generator", "discriminator"]
+    # The transcript holds exactly what went over the wire, stored without repeating a conversation.
+    assert [c["messages"] for c in calls] == [b["messages"] for b in llm.requests()]
+    assert [json.loads(x).get("continues") for x in path.read_text().splitlines()] == [None, 0, None]
+    assert path.stat().st_size < 0.7 * len(json.dumps([c["messages"] for c in calls]))
 
 
 def test_the_discriminator_context_is_an_allow_list():
