@@ -162,20 +162,25 @@ class SynthPipeline:
                 out.append(spec["instruction"])
         return out
 
-    def agree_and_assemble(self, spec: TaskSpec, app: AppInfo) -> tuple[TupleOutcome, Transcript, Agreement]:
-        transcript = Transcript()
+    def _drop(self, spec: TaskSpec, reason: str, transcript: Transcript, ag: Agreement | None = None) -> Path:
+        """Record a task that yields no tuple: OUT/_dropped/<id>/reason.json and its transcript."""
+        d = self.out / "_dropped" / spec.id
+        d.mkdir(parents=True, exist_ok=True)
+        (d / "reason.json").write_text(json.dumps({"id": spec.id, "spec": asdict(spec), "reason": reason,
+                                                   "rounds": [asdict(r) for r in ag.log] if ag else [],
+                                                   "usage": _usage_dict(transcript)}, indent=2))
+        transcript.write(d / "transcript.jsonl")
+        return d
+
+    def agree_and_assemble(self, spec: TaskSpec, app: AppInfo,
+                           transcript: Transcript | None = None) -> tuple[TupleOutcome, Transcript, Agreement]:
+        transcript = transcript if transcript is not None else Transcript()
         work = self.out / "_work" / spec.id
         orch = Orchestrator(self.llm, self.cfg, ScriptRunner(self.hub, app.name, self.limits), app)
         ag = safe_run(orch, spec, work, transcript)
         outcome = TupleOutcome(spec.id, app.name, "dropped", ag.reason, ag.rounds)
         if not ag.agreed:
-            d = self.out / "_dropped" / spec.id
-            d.mkdir(parents=True, exist_ok=True)
-            (d / "reason.json").write_text(json.dumps({"id": spec.id, "spec": asdict(spec), "reason": ag.reason,
-                                                       "rounds": [asdict(r) for r in ag.log],
-                                                       "usage": _usage_dict(transcript)}, indent=2))
-            transcript.write(d / "transcript.jsonl")
-            outcome.path = str(d)
+            outcome.path = str(self._drop(spec, ag.reason, transcript, ag))
             return outcome, transcript, ag
         tdir = self.assemble(spec, ag, transcript)
         rep = validate_tuple(load_tuple(tdir), self.hub, limits=self.limits)
@@ -273,9 +278,18 @@ class SynthPipeline:
 
         def one(item: tuple[TaskSpec, AppInfo]) -> tuple[TupleOutcome, Transcript, Agreement]:
             spec, info = item
-            outcome, transcript, ag = self.agree_and_assemble(spec, info)
-            if outcome.status == "kept" and self.cfg.vote.enabled:
-                self.vote(outcome, ag, transcript)
+            transcript = Transcript()
+            ag = Agreement(spec, False, 0)
+            try:
+                outcome, transcript, ag = self.agree_and_assemble(spec, info, transcript)
+                if outcome.status == "kept" and self.cfg.vote.enabled:
+                    self.vote(outcome, ag, transcript)
+            except Exception as e:  # one task's failure (LLM outage, hub error, a bug) never ends the run
+                why = f"{type(e).__name__}: {e}"
+                if (self.out / spec.id).exists():
+                    self._move(self.out / spec.id, "_dropped")  # a half-filtered tuple is not kept (nor lost)
+                outcome = TupleOutcome(spec.id, info.name, "dropped", f"failed: {why}", ag.rounds,
+                                       str(self._drop(spec, f"failed: {why}", transcript, ag)))
             outcome.usage = transcript.usage()["total"].to_dict()
             with self._lock:
                 done[0] += 1
@@ -291,7 +305,12 @@ class SynthPipeline:
         if self.teacher is not None:
             todo = [(o, tr) for o, tr, _ in results if o.status == "kept"]
             for k, (o, tr) in enumerate(todo):
-                self.rollout_filter(o, tr)
+                try:
+                    self.rollout_filter(o, tr)
+                except Exception as e:  # the teacher or its browser failed for good: not kept, not lost
+                    o.status, o.reason = "rejected_rollout", f"teacher rollouts failed: {type(e).__name__}: {e}"
+                    if Path(o.path).exists() and Path(o.path).parent == self.out:
+                        o.path = str(self._move(Path(o.path), "_rejected"))
                 o.usage = tr.usage()["total"].to_dict()
                 self.log(f"[rollout {k + 1}/{len(todo)}] {o.id}: {o.status}" + (f" ({o.reason})" if o.reason else ""))
                 self.progress("teacher rollouts", k + 1, len(todo))

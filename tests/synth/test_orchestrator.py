@@ -174,3 +174,22 @@ def test_the_discriminator_context_is_an_allow_list():
     assert list(inspect.signature(Discriminator.__init__).parameters) == ["self", "llm", "transcript", "cfg", "brief",
                                                                          "workspace"]
     assert list(inspect.signature(Discriminator.revise).parameters) == ["self", "evidence", "brief"]
+
+
+def test_a_failing_vote_drops_that_task_only_and_keeps_its_files(tmp_path, hub, llm):
+    from .scripted import pin_proposal, proposal_reply
+
+    llm.add("proposer", "", proposal_reply(pin_proposal()))
+    llm.add("generator", "", generator_reply())
+    llm.add("discriminator", "", reward_reply(REWARD_GOOD))
+    # No judge replies: the server answers 400 to the judges, as an endpoint that fails would.
+    cfg, client, runner, app = make(llm, hub, generator_self_checks=0, existing=[])
+    summary = SynthPipeline(cfg, tmp_path / "out", hub, client, log=lambda m: None).run(["notes"], 1)
+    (o,) = summary.outcomes
+    assert o.status == "dropped" and o.reason.startswith("failed: LLMError:") and "HTTP 400" in o.reason
+    d = tmp_path / "out" / "_dropped" / o.id
+    assert (d / "reward.py").is_file() and (d / "golden_patch.py").is_file()  # the assembled tuple, not lost
+    assert json.loads((d / "reason.json").read_text())["reason"] == o.reason
+    assert summary.kept == 0 and summary.agreed == 1
+    saved = json.loads((tmp_path / "out" / "synth_summary.json").read_text())
+    assert saved["dropped"] == 1 and saved["usage"]["total"]["calls"] == 3  # proposer, generator, discriminator
