@@ -148,3 +148,15 @@ def test_cli_unknown_commands_and_flags():
     assert r.returncode == 2 and "bogus_key" in r.stderr
     r = _cli("--version")
     assert r.returncode == 0 and r.stdout.strip()
+
+
+def test_synth_config_loads_and_refuses_bad_values():
+    cfg = load_config(CONFIG_DIR / "synth.yaml", ["synth.vote.judges=5"])
+    assert cfg.synth.vote.judges == 5 and cfg.synth.max_rounds == 4
+    assert (cfg.synth.teacher.min_success, cfg.synth.teacher.max_success) == (0.25, 0.875)
+    with pytest.raises(ConfigError, match="0 <= min_success <= max_success <= 1"):
+        load_config(CONFIG_DIR / "synth.yaml", ["synth.teacher.min_success=0.9", "synth.teacher.max_success=0.5"])
+    with pytest.raises(ConfigError, match="synth.vote.judges must be >= 1, got 0"):
+        load_config(None, ["synth.vote.judges=0"])
+    with pytest.raises(ConfigError, match="unknown config key 'synth.llm.url'"):
+        load_config(None, ["synth.llm.url=http://x"])
