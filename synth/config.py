@@ -71,6 +71,8 @@ class SynthConfig:
     generator_self_checks: int = cfg(1, "times the Generator sees its scripts' resulting states and may revise "
                                      "them before the round is scored")
     near_misses: int = cfg(2, "near-miss patches the Generator must write (states that must score below 1)")
+    damage_probe: bool = cfg(True, "also score the golden state plus one edit the task did not ask for (a text "
+                             "field of an untouched item); it must score below 1")
     topics: list[str] = cfg([], "seed topics (occupational workflows) for the proposer; empty = the built-in list")
     dedup_threshold: float = cfg(0.85, "instructions at least this similar (0..1) to an existing one are duplicates")
     existing: list[str] = cfg(["data/tuples"], "tuple folders whose instructions new tasks must not duplicate")

@@ -9,23 +9,28 @@ nothing, a near miss identical to the golden state) are collected as text for it
 
 from __future__ import annotations
 
+import copy
 import json
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from itertools import islice
+from typing import Any, Iterator
 
 from cuagym.data.sandbox import HubAccess, Limits, ScriptResult, run_script
 from cuagym.data.validate import HubEndpoints, new_sid
-from cuagym.hub.client import HubClient
+from cuagym.hub.client import HubClient, HubError
 from cuagym.hub.core.diff import state_diff
 from cuagym.synth.render import tail
+
+
+DAMAGE_PROBE = "damage_probe"
 
 
 @dataclass
 class SessionState:
     """One state the scripts produced: its session and what /go reports for it."""
 
-    name: str          # "initial", "golden" or "near_miss/<name>.py"
+    name: str          # "initial", "golden", "near_miss/<name>.py" or "damage_probe"
     sid: str
     initial: dict[str, Any]
     current: dict[str, Any]
@@ -37,6 +42,7 @@ class StateRun:
     states: dict[str, SessionState] = field(default_factory=dict)
     problems: list[str] = field(default_factory=list)  # the Generator's to fix
     seed: dict[str, Any] = field(default_factory=dict)
+    probe_path: str = ""  # the field the damage probe edited (when the Orchestrator added one)
 
     @property
     def ok(self) -> bool:
@@ -118,8 +124,47 @@ class ScriptRunner:
                     run.problems.append(f"{nm.name} produces exactly the golden state; a near miss must fall short")
         return run
 
+    def damage_probe(self, golden: SessionState, max_tries: int = 8) -> tuple[SessionState, str] | None:
+        """The golden state plus one change the task did not ask for (a free-text field of an item the
+        golden patch left alone gets " (edited)"), in a session of its own, and that change's path.
+        A reward that still gives it 1 does not check for damage. None when no such change exists
+        (or the app's schema refuses each one tried)."""
+        for path, state in islice(damage_candidates(golden.current, golden.diff), max_tries):
+            sid = new_sid("syn-d")
+            try:
+                self.client.set(sid, golden.initial)
+                self.client.set_current(sid, state)
+            except HubError:
+                continue  # the schema refuses this edit; try the next field
+            return self._read(DAMAGE_PROBE, sid), path
+        return None
+
     def score(self, reward: Path, st: SessionState) -> ScriptResult:
         return run_script(reward, self.access(st.sid), expect_reward=True, limits=self.limits)
+
+
+def damage_candidates(state: dict[str, Any], diff: dict[str, Any]) -> Iterator[tuple[str, dict[str, Any]]]:
+    """(path, state with that one edit) for free-text fields of items the diff does not touch.
+    Collections the task touches come first: damage next to the target is the likeliest slip."""
+    touched = {tuple(p.split(".")[:2]) for p in diff}
+    kinds = {p.split(".")[0] for p in diff}
+    keys = sorted((k for k, v in state.items() if k != "ui" and _id_list(v)), key=lambda k: (k not in kinds, k))
+    for key in keys:
+        for i, item in enumerate(state[key]):
+            if (key, str(item["id"])) in touched:
+                continue
+            for fname in sorted(item):
+                v = item[fname]
+                if (not isinstance(v, str) or fname == "id" or fname.endswith(("_id", "_at", "_ids"))
+                        or " " not in v.strip() or len(v) < 4):
+                    continue
+                new = copy.deepcopy(state)
+                new[key][i][fname] = v + " (edited)"
+                yield f"{key}.{item['id']}.{fname}", new
+
+
+def _id_list(v: Any) -> bool:
+    return isinstance(v, list) and bool(v) and all(isinstance(x, dict) and "id" in x for x in v)
 
 
 def _canon(state: Any) -> str:

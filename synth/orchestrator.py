@@ -19,7 +19,7 @@ from pathlib import Path
 from cuagym.synth.agents import (AppInfo, Discriminator, DiscriminatorBrief, Dispute, Generator, RewardEvidence,
                                  RoundLog, TaskSpec, Workspace, evidence_of)
 from cuagym.synth.config import SynthConfig
-from cuagym.synth.execution import ScriptRunner, StateRun
+from cuagym.synth.execution import DAMAGE_PROBE, ScriptRunner, StateRun
 from cuagym.synth.llm import LLMClient, LLMError, Transcript
 from cuagym.synth.replies import ReplyError
 
@@ -35,6 +35,7 @@ class Agreement:
     discriminator_dir: Path | None = None
     run: StateRun | None = None            # the states of the last round
     scores: dict[str, str] = field(default_factory=dict)  # the last round's reward per state
+    probe: str = ""                        # the damage probe's edited path, or why there was none
 
 
 def score_states(runner: ScriptRunner, reward: Path, run: StateRun, max_chars: int,
@@ -45,6 +46,10 @@ def score_states(runner: ScriptRunner, reward: Path, run: StateRun, max_chars: i
     out = []
     cases = [("initial", "initial", "0"), ("golden", "golden", "1")]
     cases += [(st.name, f"near miss {k + 1}", "below 1") for k, st in enumerate(run.near_misses)]
+    if DAMAGE_PROBE in run.states:
+        cases.append((DAMAGE_PROBE, f"damaged task-done (the task-done state plus one edit the task did not ask "
+                      f"for: {run.probe_path}; if the task allows that edit, reply DISPUTE: damage probe: <why>)",
+                      "below 1"))
     for name, label, expected in cases:
         st = run.states[name]
         res = runner.score(reward, st)
@@ -70,6 +75,7 @@ class Orchestrator:
         gen_feedback: str | None = None
         disc_evidence: list[RewardEvidence] = []
         run: StateRun | None = None
+        waived = ""  # the Discriminator's reason when it disputed the damage probe
         for r in range(1, cfg.max_rounds + 1):
             log = RoundLog(r)
             result.log.append(log)
@@ -81,8 +87,11 @@ class Orchestrator:
                     answer = disc.revise(disc_evidence, brief)
                     if isinstance(answer, Dispute):
                         log.disputes.append(answer.reason)
-                        gen_feedback = ("The reviewer who writes the reward check says a state is wrong:\n"
-                                        f"{answer.reason}")
+                        if "damage probe" in answer.reason.lower():  # the task allows that edit: stop probing
+                            waived = answer.reason
+                        else:
+                            gen_feedback = ("The reviewer who writes the reward check says a state is wrong:\n"
+                                            f"{answer.reason}")
                 # 2. The Generator writes or fixes its scripts; the states are rebuilt.
                 if r == 1:
                     gen.write()
@@ -96,6 +105,7 @@ class Orchestrator:
                     gen_feedback = "\n".join(f"- {p}" for p in run.problems)
                     disc_evidence = []
                     continue
+                result.probe = self._probe(run, waived)
                 # 3. The Discriminator writes its first reward from the states' brief.
                 if disc is None:
                     disc = Discriminator(self.llm, transcript, cfg,
@@ -113,13 +123,26 @@ class Orchestrator:
             # 4. Score every state.
             result.scores = {}
             disc_evidence = score_states(self.runner, disc.reward_path, run, cfg.max_state_chars, result.scores)
-            log.discriminator.extend(f"{e.state}: expected {e.expected}, got {e.got}" for e in disc_evidence)
+            log.discriminator.extend(f"{e.state.split(' (')[0]}: expected {e.expected}, got {e.got}"
+                                     for e in disc_evidence)
             if not disc_evidence:
                 log.agreed = True
                 result.agreed = True
                 return result
         result.reason = f"no agreement after {cfg.max_rounds} round(s); last round: {result.log[-1].summary()}"
         return result
+
+    def _probe(self, run: StateRun, waived: str) -> str:
+        """Add the damage probe's state to ``run``; returns what was probed (or why nothing was)."""
+        if not self.cfg.damage_probe:
+            return "off"
+        if waived:
+            return f"waived by the Discriminator: {waived}"
+        found = self.runner.damage_probe(run.states["golden"])
+        if found is None:
+            return "no untouched free-text field to edit"
+        run.states[DAMAGE_PROBE], run.probe_path = found
+        return run.probe_path
 
 
 def safe_run(orch: Orchestrator, spec: TaskSpec, workdir: Path, transcript: Transcript) -> Agreement:

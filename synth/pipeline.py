@@ -213,7 +213,8 @@ class SynthPipeline:
                   "provenance": {"source": "synth", "model": self.llm.model, "topic": spec.topic,
                                  "created": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()),
                                  "rounds": ag.rounds, "round_log": [r.summary() for r in ag.log],
-                                 "scores": ag.scores, "transcript": "provenance/transcript.jsonl"}}
+                                 "scores": ag.scores, "damage_probe": ag.probe,
+                                 "transcript": "provenance/transcript.jsonl"}}
         (tdir / "task_config.json").write_text(json.dumps(config, indent=2, ensure_ascii=False) + "\n")
         transcript.write(tdir / "provenance" / "transcript.jsonl")
         return tdir

@@ -37,8 +37,8 @@ def render_diff(diff: dict[str, dict[str, Any]], max_chars: int) -> str:
     lines = []
     used = 0
     for k, (path, ch) in enumerate(sorted(diff.items())):
-        line = (f"{path}: {json.dumps(ch.get('old'), ensure_ascii=False)} -> "
-                f"{json.dumps(ch.get('new'), ensure_ascii=False)}")
+        old, new = _elide_common(ch.get("old"), ch.get("new"))
+        line = f"{path}: {old} -> {new}"
         if len(line) > 600:
             line = line[:600] + " ..."
         if used + len(line) > max_chars:
@@ -47,6 +47,29 @@ def render_diff(diff: dict[str, dict[str, Any]], max_chars: int) -> str:
         lines.append(line)
         used += len(line) + 1
     return "\n".join(lines)
+
+
+def _elide_common(a: Any, b: Any, keep: int = 40) -> tuple[str, str]:
+    """JSON of two values; for two long strings, the text they share at both ends is elided so the
+    change itself stays visible."""
+    ja, jb = json.dumps(a, ensure_ascii=False), json.dumps(b, ensure_ascii=False)
+    if not (isinstance(a, str) and isinstance(b, str)) or max(len(ja), len(jb)) <= 160:
+        return ja, jb
+    p = 0
+    while p < min(len(a), len(b)) and a[p] == b[p]:
+        p += 1
+    q = 0
+    while q < min(len(a), len(b)) - p and a[-1 - q] == b[-1 - q]:
+        q += 1
+
+    def cut(s: str) -> str:
+        head = s[:max(p - keep, 0)]
+        tail = s[len(s) - max(q - keep, 0):] if q > keep else ""
+        mid = s[len(head):len(s) - len(tail)]
+        return ((f"...({len(head)} same chars)" if head else "") + json.dumps(mid, ensure_ascii=False)
+                + (f"(same {len(tail)} chars)..." if tail else ""))
+
+    return cut(a), cut(b)
 
 
 def tail(text: str, n: int = 1500) -> str:

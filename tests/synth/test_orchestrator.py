@@ -66,7 +66,8 @@ def test_reward_scoring_initial_one_is_caught_in_round_1_and_fixed_in_round_2(tm
     assert any(d.startswith("initial: expected 0, got 1") for d in r1.discriminator), r1.discriminator
     assert r2.agreed and r2.discriminator == []
     assert ag.scores == {"initial": "0", "golden": "1", "near_miss/pins_two.py": "0.5",
-                         "near_miss/wrong_note.py": "0"}
+                         "near_miss/wrong_note.py": "0", "damage_probe": "0.5"}
+    assert ag.probe == "notes.n1.body"  # another note's text, edited on top of the task-done state
     # The round-2 request carried the evidence: which state, what was expected, what the script printed.
     disc = llm.requests("discriminator")
     assert len(disc) == 2
@@ -193,3 +194,53 @@ def test_a_failing_vote_drops_that_task_only_and_keeps_its_files(tmp_path, hub, 
     assert summary.kept == 0 and summary.agreed == 1
     saved = json.loads((tmp_path / "out" / "synth_summary.json").read_text())
     assert saved["dropped"] == 1 and saved["usage"]["total"]["calls"] == 3  # proposer, generator, discriminator
+
+
+LENIENT = """\
+import os, requests
+BASE, SID = os.environ["CUA_HUB_URL_NOTES"], os.environ["CUA_SID"]
+H = {"X-CUA-Admin-Token": os.environ["CUA_GYM_ADMIN_TOKEN"]}
+d = requests.get(f"{BASE}/go", params={"sid": SID}, headers=H, timeout=10).json()
+flags = lambda s: {n["id"]: (n["pinned"], n["trashed"]) for n in s["notes"] if n["title"] != "Statistics refresher"}
+ok = any(n["title"] == "Statistics refresher" and n["pinned"] for n in d["current_state"]["notes"])
+print(f"REWARD: {1.0 if ok and flags(d['initial_state']) == flags(d['current_state']) else 0.0}")
+"""
+
+
+def test_damage_probe_catches_a_reward_blind_to_other_edits(tmp_path, hub, llm):
+    # The lenient reward passes the initial state, the golden state and both near misses; only the
+    # probe (task done + another note's text edited) shows it does not check for damage.
+    llm.add("generator", "", generator_reply())
+    llm.add("discriminator", "", reward_reply(LENIENT), reward_reply(REWARD_GOOD))
+    cfg, client, runner, app = make(llm, hub, generator_self_checks=0)
+    ag = Orchestrator(client, cfg, runner, app).run(SPEC, tmp_path / "work", Transcript())
+    assert ag.agreed and ag.rounds == 2
+    assert ag.log[0].discriminator == ["damaged task-done: expected below 1, got 1"]
+    feedback = llm.requests("discriminator")[1]["messages"][-1]["content"]
+    assert "one edit the task did not ask for: notes.n1.body" in feedback
+    assert 'notes.n1.body: ' in feedback and '(edited)' in feedback  # the diff shows the edit
+
+
+def test_discriminator_may_waive_the_damage_probe(tmp_path, hub, llm):
+    llm.add("generator", "", generator_reply())
+    llm.add("discriminator", "", reward_reply(LENIENT),
+            "DISPUTE: damage probe: the task is only about which notes are pinned.")
+    cfg, client, runner, app = make(llm, hub, generator_self_checks=0)
+    ag = Orchestrator(client, cfg, runner, app).run(SPEC, tmp_path / "work", Transcript())
+    assert ag.agreed and ag.rounds == 2
+    assert ag.probe.startswith("waived by the Discriminator: damage probe: the task is only about")
+    assert "damage_probe" not in ag.scores
+    assert len(llm.requests("generator")) == 1  # the waiver is not sent to the Generator
+
+
+def test_damage_candidates_skip_touched_items_ids_and_timestamps():
+    from cuagym.synth.execution import damage_candidates
+
+    state = {"ui": {"title": "a b c"}, "notes": [
+        {"id": "n1", "title": "Target note", "created_at": "2026-01-01 10:00"},
+        {"id": "n2", "title": "Other note", "notebook_id": "nb 1", "tag": "x"}],
+        "books": [{"id": "b1", "name": "My books"}]}
+    got = [(p, s["notes"][1]["title"] if p.startswith("notes") else s["books"][0]["name"])
+           for p, s in damage_candidates(state, {"notes.n1.pinned": {"old": False, "new": True}})]
+    assert got == [("notes.n2.title", "Other note (edited)"), ("books.b1.name", "My books (edited)")]
+    assert state["notes"][1]["title"] == "Other note"  # the input is not modified
