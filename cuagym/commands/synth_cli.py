@@ -114,6 +114,10 @@ def run(args: argparse.Namespace) -> int:
     out = Path(args.out)
     if out.exists() and not out.is_dir():
         raise UsageError(f"--out {out} exists and is not a directory")
+    for root in cfg.synth.existing:
+        if not Path(root).exists():
+            print(f"cuagym synth: synth.existing names {root}, which does not exist here; new tasks are not "
+                  "checked against it (paths are relative to the current directory)", file=sys.stderr)
     problem = sandbox_available()
     if problem:
         print(f"cuagym synth: tuple scripts run only in the sandbox: {problem}", file=sys.stderr)
