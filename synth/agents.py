@@ -28,7 +28,7 @@ class TaskSpec:
     """A proposed task: what the agent is asked and what must hold at the end."""
 
     id: str
-    app: str
+    apps: tuple[str, ...]  # the first one opens in the browser
     instruction: str
     success_criteria: tuple[str, ...]
     difficulty: str = "medium"
@@ -43,6 +43,21 @@ class AppInfo:
     name: str
     schema_doc: str
     seed: dict[str, Any]
+
+
+def names(apps: list[AppInfo]) -> str:
+    return ", ".join(f'"{a.name}"' for a in apps)
+
+
+def apps_text(apps: list[AppInfo], max_chars: int, seeds: bool = True) -> str:
+    """Each app's schema document (and seed state), for a system prompt."""
+    parts = []
+    for a in apps:
+        parts.append(f'## App "{a.name}": state schema\n{a.schema_doc}')
+        if seeds:
+            parts.append(f'## App "{a.name}": seed state (a fresh session starts from it)\n'
+                         + render_state(a.seed, max_chars // len(apps)))
+    return "\n\n".join(parts)
 
 
 def schema_doc(app: str) -> str:
@@ -111,10 +126,11 @@ class Generator(_Agent):
     role = "generator"
     FILES = ("initial_setup.py", "golden_patch.py")
 
-    def __init__(self, llm: LLMClient, transcript: Transcript, cfg: SynthConfig, spec: TaskSpec, app: AppInfo,
-                 workspace: Workspace, runner: ScriptRunner) -> None:
-        system = prompts.GENERATOR.format(app=app.name, near_misses=cfg.near_misses, contract=prompts.SCRIPT_CONTRACT,
-                                          schema=app.schema_doc, seed=render_state(app.seed, cfg.max_state_chars),
+    def __init__(self, llm: LLMClient, transcript: Transcript, cfg: SynthConfig, spec: TaskSpec,
+                 apps: list[AppInfo], workspace: Workspace, runner: ScriptRunner) -> None:
+        system = prompts.GENERATOR.format(apps=names(apps), near_misses=cfg.near_misses,
+                                          contract=prompts.SCRIPT_CONTRACT,
+                                          apps_text=apps_text(apps, cfg.max_state_chars),
                                           file_format=prompts.FILE_FORMAT)
         super().__init__(llm, transcript, cfg, system)
         self.spec, self.ws, self.runner = spec, workspace, runner
@@ -161,16 +177,16 @@ def self_check_report(run: StateRun, cfg: SynthConfig) -> str:
 class DiscriminatorBrief:
     """Everything the Discriminator may see about a candidate (the allow-list)."""
 
-    app: str
-    schema_doc: str
+    apps: str            # the apps' names
+    schema_doc: str      # the apps' schema documents
     instruction: str
     success_criteria: tuple[str, ...]
     initial_state: str   # rendered JSON of the state the task starts from
     golden_diff: str     # rendered fields that change when the task is done
 
     @classmethod
-    def of(cls, spec: TaskSpec, app: AppInfo, run: StateRun, max_chars: int) -> "DiscriminatorBrief":
-        return cls(app=app.name, schema_doc=app.schema_doc, instruction=spec.instruction,
+    def of(cls, spec: TaskSpec, apps: list[AppInfo], run: StateRun, max_chars: int) -> "DiscriminatorBrief":
+        return cls(apps=names(apps), schema_doc=apps_text(apps, max_chars, seeds=False), instruction=spec.instruction,
                    success_criteria=tuple(spec.success_criteria),
                    initial_state=render_state(run.states["initial"].current, max_chars),
                    golden_diff=render_diff(run.states["golden"].diff, max_chars // 2))
@@ -207,8 +223,8 @@ class Discriminator(_Agent):
 
     def __init__(self, llm: LLMClient, transcript: Transcript, cfg: SynthConfig, brief: DiscriminatorBrief,
                  workspace: Workspace) -> None:
-        system = prompts.DISCRIMINATOR.format(app=brief.app, contract=prompts.SCRIPT_CONTRACT, schema=brief.schema_doc,
-                                              file_format=prompts.FILE_FORMAT)
+        system = prompts.DISCRIMINATOR.format(apps=brief.apps, contract=prompts.SCRIPT_CONTRACT,
+                                              apps_text=brief.schema_doc, file_format=prompts.FILE_FORMAT)
         super().__init__(llm, transcript, cfg, system)
         self.brief, self.ws = brief, workspace
 

@@ -13,7 +13,6 @@ import copy
 import json
 from dataclasses import dataclass, field
 from pathlib import Path
-from itertools import islice
 from typing import Any, Iterator
 
 from cuagym.data.sandbox import HubAccess, Limits, ScriptResult, run_script
@@ -28,20 +27,42 @@ DAMAGE_PROBE = "damage_probe"
 
 @dataclass
 class SessionState:
-    """One state the scripts produced: its session and what /go reports for it."""
+    """One state the scripts produced: its session and what /go reports for it, per app.
+
+    ``initial``, ``current`` and ``diff`` are the views agents see: the app's own for a one-app
+    task; for a cross-app task, ``{app: state}`` and diff paths prefixed ``app:``.
+    """
 
     name: str          # "initial", "golden", "near_miss/<name>.py" or "damage_probe"
     sid: str
-    initial: dict[str, Any]
-    current: dict[str, Any]
-    diff: dict[str, dict[str, Any]]  # current vs initial (the hub's state_diff, transient keys skipped)
+    per_app: dict[str, dict[str, Any]]  # app -> {"initial_state", "current_state", "state_diff"} from /go
+
+    def _view(self, key: str) -> Any:
+        if len(self.per_app) == 1:
+            return next(iter(self.per_app.values()))[key]
+        return {app: g[key] for app, g in self.per_app.items()}
+
+    @property
+    def initial(self) -> Any:
+        return self._view("initial_state")
+
+    @property
+    def current(self) -> Any:
+        return self._view("current_state")
+
+    @property
+    def diff(self) -> dict[str, dict[str, Any]]:
+        """Current vs initial (the hub's state_diff, transient keys skipped)."""
+        if len(self.per_app) == 1:
+            return next(iter(self.per_app.values()))["state_diff"]
+        return {f"{app}:{path}": ch for app, g in self.per_app.items() for path, ch in g["state_diff"].items()}
 
 
 @dataclass
 class StateRun:
     states: dict[str, SessionState] = field(default_factory=dict)
     problems: list[str] = field(default_factory=list)  # the Generator's to fix
-    seed: dict[str, Any] = field(default_factory=dict)
+    seed: Any = field(default_factory=dict)
     probe_path: str = ""  # the field the damage probe edited (when the Orchestrator added one)
 
     @property
@@ -61,23 +82,26 @@ def _script_failure(what: str, res: ScriptResult) -> str:
 
 
 class ScriptRunner:
-    """Runs a candidate's scripts against a hub, each in the sandbox, each state in its own session."""
+    """Runs a candidate's scripts against a hub, each in the sandbox, each state in its own session
+    (one sid across the task's apps)."""
 
-    def __init__(self, hub: HubEndpoints, app: str, limits: Limits) -> None:
-        if app not in hub.urls:
-            raise ValueError(f"the hub does not serve app {app!r}; it serves {sorted(hub.urls)}")
-        self.hub, self.app, self.limits = hub, app, limits
-        self.client = HubClient(hub.urls[app], hub.admin_token)
+    def __init__(self, hub: HubEndpoints, apps: list[str] | tuple[str, ...], limits: Limits) -> None:
+        missing = [a for a in apps if a not in hub.urls]
+        if missing or not apps:
+            raise ValueError(f"the hub does not serve app(s) {missing or apps}; it serves {sorted(hub.urls)}")
+        self.hub, self.apps, self.limits = hub, list(apps), limits
+        self.clients = {a: HubClient(hub.urls[a], hub.admin_token) for a in self.apps}
 
     def access(self, sid: str) -> HubAccess:
-        return HubAccess({self.app: self.hub.urls[self.app]}, sid, self.hub.admin_token)
+        return HubAccess({a: self.hub.urls[a] for a in self.apps}, sid, self.hub.admin_token)
 
-    def seed(self) -> dict[str, Any]:
-        return self.client.seed(new_sid("seed"))
+    def seed(self) -> Any:
+        """The seed state (``{app: seed}`` for a cross-app task)."""
+        seeds = {a: c.seed(new_sid("seed")) for a, c in self.clients.items()}
+        return seeds[self.apps[0]] if len(seeds) == 1 else seeds
 
     def _read(self, name: str, sid: str) -> SessionState:
-        g = self.client.go(sid)
-        return SessionState(name, sid, g["initial_state"], g["current_state"], g["state_diff"])
+        return SessionState(name, sid, {a: c.go(sid) for a, c in self.clients.items()})
 
     def run_states(self, workdir: Path, min_near_misses: int = 0) -> StateRun:
         """Build every state from the scripts in ``workdir`` (initial_setup.py, golden_patch.py, near_miss/)."""
@@ -129,14 +153,21 @@ class ScriptRunner:
         golden patch left alone gets " (edited)"), in a session of its own, and that change's path.
         A reward that still gives it 1 does not check for damage. None when no such change exists
         (or the app's schema refuses each one tried)."""
-        for path, state in islice(damage_candidates(golden.current, golden.diff), max_tries):
-            sid = new_sid("syn-d")
-            try:
-                self.client.set(sid, golden.initial)
-                self.client.set_current(sid, state)
-            except HubError:
-                continue  # the schema refuses this edit; try the next field
-            return self._read(DAMAGE_PROBE, sid), path
+        tries = 0
+        for app in self.apps:
+            g = golden.per_app[app]
+            for path, state in damage_candidates(g["current_state"], g["state_diff"]):
+                if tries == max_tries:
+                    return None
+                tries += 1
+                sid = new_sid("syn-d")
+                try:
+                    for a, c in self.clients.items():
+                        c.set(sid, golden.per_app[a]["initial_state"])
+                        c.set_current(sid, state if a == app else golden.per_app[a]["current_state"])
+                except HubError:
+                    continue  # the schema refuses this edit; try the next field
+                return self._read(DAMAGE_PROBE, sid), (path if len(self.apps) == 1 else f"{app}:{path}")
         return None
 
     def score(self, reward: Path, st: SessionState) -> ScriptResult:

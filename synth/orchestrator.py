@@ -63,13 +63,13 @@ def score_states(runner: ScriptRunner, reward: Path, run: StateRun, max_chars: i
 
 
 class Orchestrator:
-    def __init__(self, llm: LLMClient, cfg: SynthConfig, runner: ScriptRunner, app: AppInfo) -> None:
-        self.llm, self.cfg, self.runner, self.app = llm, cfg, runner, app
+    def __init__(self, llm: LLMClient, cfg: SynthConfig, runner: ScriptRunner, apps: list[AppInfo]) -> None:
+        self.llm, self.cfg, self.runner, self.apps = llm, cfg, runner, apps
 
     def run(self, spec: TaskSpec, workdir: Path, transcript: Transcript) -> Agreement:
         cfg = self.cfg
         gws, dws = Workspace(workdir / "generator"), Workspace(workdir / "discriminator")
-        gen = Generator(self.llm, transcript, cfg, spec, self.app, gws, self.runner)
+        gen = Generator(self.llm, transcript, cfg, spec, self.apps, gws, self.runner)
         disc: Discriminator | None = None
         result = Agreement(spec, False, 0, generator_dir=gws.path, discriminator_dir=dws.path)
         gen_feedback: str | None = None
@@ -83,7 +83,7 @@ class Orchestrator:
             try:
                 # 1. The Discriminator answers last round's evidence.
                 if disc is not None and disc_evidence:
-                    brief = DiscriminatorBrief.of(spec, self.app, run, cfg.max_state_chars) if run and run.ok else None
+                    brief = DiscriminatorBrief.of(spec, self.apps, run, cfg.max_state_chars) if run and run.ok else None
                     answer = disc.revise(disc_evidence, brief)
                     if isinstance(answer, Dispute):
                         log.disputes.append(answer.reason)
@@ -109,7 +109,7 @@ class Orchestrator:
                 # 3. The Discriminator writes its first reward from the states' brief.
                 if disc is None:
                     disc = Discriminator(self.llm, transcript, cfg,
-                                         DiscriminatorBrief.of(spec, self.app, run, cfg.max_state_chars), dws)
+                                         DiscriminatorBrief.of(spec, self.apps, run, cfg.max_state_chars), dws)
                 if not disc.reward_path.exists():
                     disc.write()
             except ReplyError as e:

@@ -28,7 +28,7 @@ from typing import Any, Callable
 from cuagym.actions import Geometry
 from cuagym.data.format import GOLDEN_ACTIONS, load_tuple
 from cuagym.data.sandbox import Limits
-from cuagym.data.validate import HubEndpoints, validate_tuple
+from cuagym.data.validate import HubEndpoints, new_sid, validate_tuple
 from cuagym.synth.agents import AppInfo, TaskSpec, schema_doc
 from cuagym.synth.config import SynthConfig
 from cuagym.synth.execution import ScriptRunner
@@ -45,7 +45,7 @@ STATUSES = ("kept", "dropped", "invalid", "rejected_vote", "rejected_rollout")
 @dataclass
 class TupleOutcome:
     id: str
-    app: str
+    app: str                     # the task's apps, joined by "+"
     status: str                  # one of STATUSES
     reason: str = ""
     rounds: int = 0
@@ -127,38 +127,43 @@ class SynthPipeline:
         self._lock = threading.Lock()
 
     # ------------------------------------------------------------------ stages
-    def propose(self, apps: list[str], n: int, summary: SynthSummary) -> list[tuple[TaskSpec, AppInfo]]:
+    def propose(self, apps: list[str], n: int, summary: SynthSummary,
+                cross: bool = False) -> list[tuple[TaskSpec, list[AppInfo]]]:
+        """``n`` task specs spread over ``apps`` (one app each), or using all of them when ``cross``."""
         topics = list(self.cfg.topics) or list(DEFAULT_TOPICS)
         proposer = Proposer(self.llm, self.cfg.dedup_threshold, self.cfg.max_state_chars)
-        out: list[tuple[TaskSpec, AppInfo]] = []
-        for k, app in enumerate(apps):
-            want = n // len(apps) + (1 if k < n % len(apps) else 0)
+        out: list[tuple[TaskSpec, list[AppInfo]]] = []
+        groups = [list(apps)] if cross else [[a] for a in apps]
+        seeds = ScriptRunner(self.hub, list(apps), self.limits)
+        for k, group in enumerate(groups):
+            want = n // len(groups) + (1 if k < n % len(groups) else 0)
             if want == 0:
                 continue
-            info = AppInfo(app, schema_doc(app), ScriptRunner(self.hub, app, self.limits).seed())
+            infos = [AppInfo(a, schema_doc(a), seeds.clients[a].seed(new_sid("seed"))) for a in group]
             # Earlier runs into this folder count too: kept, rejected and dropped tasks are not proposed again.
             existing = existing_instructions(
-                [*self.cfg.existing, self.out, self.out / "_rejected", self.out / "_dropped"], app)
-            existing += self._dropped_instructions(app)
+                [*self.cfg.existing, self.out, self.out / "_rejected", self.out / "_dropped"], group)
+            existing += self._dropped_instructions(group)
             transcript = Transcript()
-            props = proposer.propose(info, want, topics, existing, transcript)
-            transcript.write(self.out / "_work" / f"proposals.{app}.jsonl")
+            props = proposer.propose(infos, want, topics, existing, transcript)
+            name = "+".join(group)
+            transcript.write(self.out / "_work" / f"proposals.{name}.jsonl")
             summary.proposed += len(props.specs)
             summary.duplicates += len(props.duplicates)
             summary.invalid_proposals += len(props.invalid)
-            self.log(f"{app}: {len(props.specs)} task(s) proposed, {len(props.duplicates)} duplicate(s) dropped, "
+            self.log(f"{name}: {len(props.specs)} task(s) proposed, {len(props.duplicates)} duplicate(s) dropped, "
                      f"{len(props.invalid)} unusable")
-            out += [(s, info) for s in props.specs]
+            out += [(s, infos) for s in props.specs]
         return out
 
-    def _dropped_instructions(self, app: str) -> list[str]:
+    def _dropped_instructions(self, apps: list[str]) -> list[str]:
         out = []
         for p in sorted((self.out / "_dropped").glob("*/reason.json")):
             try:
                 spec = json.loads(p.read_text()).get("spec", {})
             except (OSError, json.JSONDecodeError):
                 continue
-            if spec.get("app") == app and isinstance(spec.get("instruction"), str):
+            if set(apps) <= set(spec.get("apps", [])) and isinstance(spec.get("instruction"), str):
                 out.append(spec["instruction"])
         return out
 
@@ -172,13 +177,13 @@ class SynthPipeline:
         transcript.write(d / "transcript.jsonl")
         return d
 
-    def agree_and_assemble(self, spec: TaskSpec, app: AppInfo,
+    def agree_and_assemble(self, spec: TaskSpec, apps: list[AppInfo],
                            transcript: Transcript | None = None) -> tuple[TupleOutcome, Transcript, Agreement]:
         transcript = transcript if transcript is not None else Transcript()
         work = self.out / "_work" / spec.id
-        orch = Orchestrator(self.llm, self.cfg, ScriptRunner(self.hub, app.name, self.limits), app)
+        orch = Orchestrator(self.llm, self.cfg, ScriptRunner(self.hub, spec.apps, self.limits), apps)
         ag = safe_run(orch, spec, work, transcript)
-        outcome = TupleOutcome(spec.id, app.name, "dropped", ag.reason, ag.rounds)
+        outcome = TupleOutcome(spec.id, "+".join(spec.apps), "dropped", ag.reason, ag.rounds)
         if not ag.agreed:
             outcome.path = str(self._drop(spec, ag.reason, transcript, ag))
             return outcome, transcript, ag
@@ -207,7 +212,7 @@ class SynthPipeline:
             for p in nms:
                 shutil.copy(p, tdir / "near_miss" / p.name)
         shutil.copy(ag.discriminator_dir / "reward.py", tdir / "reward.py")
-        config = {"id": spec.id, "apps": [spec.app], "instruction": spec.instruction,
+        config = {"id": spec.id, "apps": list(spec.apps), "instruction": spec.instruction,
                   "success_criteria": list(spec.success_criteria), "difficulty": spec.difficulty,
                   "family": spec.family,
                   "provenance": {"source": "synth", "model": self.llm.model, "topic": spec.topic,
@@ -228,7 +233,7 @@ class SynthPipeline:
         nms = "\n".join(f"- near miss {k + 1} (reward {ag.scores.get(st.name, '?')}):\n"
                         + render_diff(st.diff, budget // max(len(run.near_misses), 1))
                         for k, st in enumerate(run.near_misses)) or "(none)"
-        messages = judge_messages(outcome.app, cfg["instruction"], cfg["success_criteria"],
+        messages = judge_messages(", ".join(f'"{a}"' for a in cfg["apps"]), cfg["instruction"], cfg["success_criteria"],
                                   (tdir / "reward.py").read_text(), render_diff(run.states["golden"].diff, budget), nms)
         res = run_vote(self.llm, messages, cfg["instruction"], self.cfg.vote.judges, self.cfg.vote.temperature,
                        transcript)
@@ -270,26 +275,26 @@ class SynthPipeline:
         return dst
 
     # ------------------------------------------------------------------ all of it
-    def run(self, apps: list[str], n: int) -> SynthSummary:
+    def run(self, apps: list[str], n: int, cross: bool = False) -> SynthSummary:
         t0 = time.monotonic()
         self.out.mkdir(parents=True, exist_ok=True)
         summary = SynthSummary(model=self.llm.model)
-        candidates = self.propose(apps, n, summary)
+        candidates = self.propose(apps, n, summary, cross)
         done = [0]
 
-        def one(item: tuple[TaskSpec, AppInfo]) -> tuple[TupleOutcome, Transcript, Agreement]:
-            spec, info = item
+        def one(item: tuple[TaskSpec, list[AppInfo]]) -> tuple[TupleOutcome, Transcript, Agreement]:
+            spec, infos = item
             transcript = Transcript()
             ag = Agreement(spec, False, 0)
             try:
-                outcome, transcript, ag = self.agree_and_assemble(spec, info, transcript)
+                outcome, transcript, ag = self.agree_and_assemble(spec, infos, transcript)
                 if outcome.status == "kept" and self.cfg.vote.enabled:
                     self.vote(outcome, ag, transcript)
             except Exception as e:  # one task's failure (LLM outage, hub error, a bug) never ends the run
                 why = f"{type(e).__name__}: {e}"
                 if (self.out / spec.id).exists():
                     self._move(self.out / spec.id, "_dropped")  # a half-filtered tuple is not kept (nor lost)
-                outcome = TupleOutcome(spec.id, info.name, "dropped", f"failed: {why}", ag.rounds,
+                outcome = TupleOutcome(spec.id, "+".join(spec.apps), "dropped", f"failed: {why}", ag.rounds,
                                        str(self._drop(spec, f"failed: {why}", transcript, ag)))
             outcome.usage = transcript.usage()["total"].to_dict()
             with self._lock:

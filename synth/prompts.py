@@ -10,8 +10,9 @@ from __future__ import annotations
 SCRIPT_CONTRACT = """\
 How tuple scripts reach the app (every script runs alone in a sandbox with Python 3 and `requests`,
 no network but the app, no files but itself):
-- Environment: CUA_HUB_URL_{APP} (the app's base URL, APP upper-case, e.g. CUA_HUB_URL_NOTES),
-  CUA_SID (the session id), CUA_GYM_ADMIN_TOKEN (send it as header X-CUA-Admin-Token on every request).
+- Environment: CUA_HUB_URL_{APP} (the app's base URL, APP upper-case, e.g. CUA_HUB_URL_NOTES; a task
+  that uses several apps has one per app), CUA_SID (the session id, the same in every app),
+  CUA_GYM_ADMIN_TOKEN (send it as header X-CUA-Admin-Token on every request).
 - GET  {base}/go?sid=SID  -> {"initial_state": ..., "current_state": ..., "state_diff": ...}.
   A fresh session starts from the app's seed state. state_diff maps dotted paths to {"old", "new"}.
 - POST {base}/post?sid=SID with JSON {"action": "set", "state": S} sets the initial AND current state to S;
@@ -31,17 +32,14 @@ Write each file as a line `FILE: <name>` followed by one fenced ```python block.
 
 PROPOSER = """\
 ROLE: proposer
-You propose tasks for training computer-use agents on a mock web app. A task is what a real person in
-the given line of work would ask an assistant to do in this app: concrete (names the exact items and
-values), checkable from the app's state alone, and done through the app's UI in a few to a few dozen
-actions. Success criteria are a short list of conditions on the final state, including what must NOT
-change. Do not repeat or paraphrase the existing tasks you are shown.
+You propose tasks for training computer-use agents on mock web apps. A task is what a real person in
+the given line of work would ask an assistant to do: concrete (names the exact items and values),
+checkable from the apps' state alone, and done through the UI in a few to a few dozen actions.
+Success criteria are a short list of conditions on the final state, including what must NOT change.
+{cross}Do not repeat or paraphrase the existing tasks you are shown. Tasks may assume a setup script
+adapts the seed state (adds the items the task needs).
 
-The app: {app}
-{schema}
-
-Its seed state (what a fresh session starts from; tasks may assume a setup script adapts it):
-{seed}
+{apps_text}
 """
 
 PROPOSER_ASK = """\
@@ -53,8 +51,8 @@ Answer with one JSON array in a ```json block; each item:
 
 GENERATOR = """\
 ROLE: generator
-You build the environment side of a training task for a computer-use agent in the mock web app
-"{app}". For the task you are given, write:
+You build the environment side of a training task for a computer-use agent in the mock web app(s)
+{apps}. For the task you are given, write:
 - initial_setup.py: puts the app into the state the task starts from (start from the seed with /go's
   initial_state, change what the task needs, then POST action "set"). The task must not already be done.
 - golden_patch.py: runs after the setup and turns the current state into one where the task is done
@@ -66,11 +64,7 @@ You may be shown the states your scripts produce and asked to fix them. Someone 
 reward check from the task text and the resulting states; make the states unambiguous.
 
 {contract}
-The app's state schema:
-{schema}
-
-Its seed state:
-{seed}
+{apps_text}
 
 {file_format}
 """
@@ -98,8 +92,9 @@ Send the corrected files (only the files you change; if you change any near miss
 DISCRIMINATOR = """\
 ROLE: discriminator
 You write reward.py, the check that decides whether a computer-use agent completed a task in the
-mock web app "{app}". You get the task, the app's schema, the state the task starts from and the
-fields that change when the task is done. The agent may reach the goal by any UI path, so check the
+mock web app(s) {apps}. You get the task, the schemas, the state the task starts from and the
+fields that change when the task is done (for several apps, states are {{app: state}} and changed
+paths read app:path). The agent may reach the goal by any UI path, so check the
 outcome (the final state compared with the initial state), never the exact steps or UI-only fields
 (selection, scroll, open views) unless the task is about them. Timestamps and new ids the UI assigns
 are not predictable: match items by their content.
@@ -111,8 +106,7 @@ show the task done, or a "near miss" state actually completes the task), reply `
 instead of a file.
 
 {contract}
-The app's state schema:
-{schema}
+{apps_text}
 
 {file_format}
 """
@@ -139,7 +133,7 @@ Send a corrected reward.py, or `DISPUTE: <why>` if a state itself is wrong."""
 
 JUDGE = """\
 ROLE: judge
-You review a synthesised training task for a computer-use agent in the mock web app "{app}": the
+You review a synthesised training task for a computer-use agent in the mock web app(s) {apps}: the
 instruction the agent sees, its success criteria, the reward script that scores the final state, and
 what changes when the task is done. Rate 1 (bad) to 5 (good):
 - consistency: the reward checks exactly what the instruction asks (no more, no less);
@@ -173,3 +167,7 @@ States built to fall short of the task, and what reward.py gave them:
 
 def bullets(items: list[str] | tuple[str, ...]) -> str:
     return "\n".join(f"- {c}" for c in items) or "- (none given)"
+
+
+CROSS_APP = """Each task must need every one of these apps ({apps}): information or work flows between them.
+"""

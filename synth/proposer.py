@@ -16,9 +16,8 @@ from pathlib import Path
 from typing import Any, Iterable
 
 from cuagym.synth import prompts
-from cuagym.synth.agents import AppInfo, TaskSpec
+from cuagym.synth.agents import AppInfo, TaskSpec, apps_text, names
 from cuagym.synth.llm import LLMClient, Transcript
-from cuagym.synth.render import render_state
 from cuagym.synth.replies import ReplyError, parse_json
 
 DEFAULT_TOPICS = (
@@ -52,8 +51,10 @@ def slug(text: str, n: int = 40) -> str:
     return s[:n].rstrip("_") or "task"
 
 
-def existing_instructions(roots: Iterable[str | Path], app: str) -> list[str]:
-    """Instructions of the tuples under ``roots`` that use ``app`` (unreadable tuples are skipped)."""
+def existing_instructions(roots: Iterable[str | Path], apps: str | Iterable[str]) -> list[str]:
+    """Instructions of the tuples under ``roots`` that use every app of ``apps`` (unreadable tuples
+    are skipped)."""
+    need = {apps} if isinstance(apps, str) else set(apps)
     from cuagym.data.validate import iter_tuple_dirs
 
     out = []
@@ -65,7 +66,7 @@ def existing_instructions(roots: Iterable[str | Path], app: str) -> list[str]:
                 cfg = json.loads((d / "task_config.json").read_text())
             except (OSError, json.JSONDecodeError):
                 continue
-            if app in cfg.get("apps", []) and isinstance(cfg.get("instruction"), str):
+            if need <= set(cfg.get("apps", [])) and isinstance(cfg.get("instruction"), str):
                 out.append(cfg["instruction"])
     return out
 
@@ -77,7 +78,7 @@ class Proposals:
     invalid: list[str] = field(default_factory=list)      # items that were not usable, with why
 
 
-def _spec(app: str, item: Any) -> TaskSpec:
+def _spec(apps: tuple[str, ...], item: Any) -> TaskSpec:
     if not isinstance(item, dict):
         raise ValueError(f"expected an object, got {type(item).__name__}")
     instr = item.get("instruction")
@@ -90,21 +91,24 @@ def _spec(app: str, item: Any) -> TaskSpec:
     diff = diff if diff in ("easy", "medium", "hard") else "medium"
     fam = slug(str(item.get("family") or instr), 32)
     h = hashlib.sha1(instr.strip().encode()).hexdigest()[:6]
-    return TaskSpec(id=f"{app}.synth.{fam}.{h}", app=app, instruction=instr.strip(),
+    prefix = apps[0] if len(apps) == 1 else "cross"  # like the bundled cross-app tuples
+    return TaskSpec(id=f"{prefix}.synth.{fam}.{h}", apps=apps, instruction=instr.strip(),
                     success_criteria=tuple(c.strip() for c in crit), difficulty=diff,
-                    family=f"{app}.synth.{fam}", topic=str(item.get("topic") or "")[:200])
+                    family=f"{prefix}.synth.{fam}", topic=str(item.get("topic") or "")[:200])
 
 
 class Proposer:
     def __init__(self, llm: LLMClient, threshold: float, max_state_chars: int) -> None:
         self.llm, self.threshold, self.max_state_chars = llm, threshold, max_state_chars
 
-    def propose(self, app: AppInfo, n: int, topics: list[str], existing: list[str],
+    def propose(self, apps: list[AppInfo], n: int, topics: list[str], existing: list[str],
                 transcript: Transcript | None = None) -> Proposals:
+        """``n`` new tasks using ``apps`` (every one of them, when there are several)."""
         out = Proposals()
         seen = list(existing)
+        cross = prompts.CROSS_APP.format(apps=names(apps)) if len(apps) > 1 else ""
         messages: list[dict[str, Any]] = [{"role": "system", "content": prompts.PROPOSER.format(
-            app=app.name, schema=app.schema_doc, seed=render_state(app.seed, self.max_state_chars))}]
+            cross=cross, apps_text=apps_text(apps, self.max_state_chars))}]
         note = ""  # why the last reply could not be used, said before the next ask
         for _ in range(MAX_ASKS):
             need = n - len(out.specs)
@@ -125,7 +129,7 @@ class Proposer:
                 continue
             for item in items:
                 try:
-                    spec = _spec(app.name, item)
+                    spec = _spec(tuple(a.name for a in apps), item)
                 except ValueError as e:
                     out.invalid.append(f"{json.dumps(item)[:200]}: {e}")
                     continue

@@ -75,9 +75,9 @@ def aggregate(votes: list[JudgeVote], instruction: str) -> VoteResult:
     return VoteResult("keep", votes, instruction, counts)
 
 
-def judge_messages(app: str, instruction: str, criteria: list[str], reward: str, golden_diff: str,
+def judge_messages(apps: str, instruction: str, criteria: list[str], reward: str, golden_diff: str,
                    near_misses: str) -> list[dict[str, str]]:
-    return [{"role": "system", "content": prompts.JUDGE.format(app=app)},
+    return [{"role": "system", "content": prompts.JUDGE.format(apps=apps)},
             {"role": "user", "content": prompts.JUDGE_TASK.format(
                 instruction=instruction, criteria=prompts.bullets(criteria), reward=reward.rstrip(),
                 golden_diff=golden_diff, near_misses=near_misses)}]

@@ -31,6 +31,7 @@ def parser() -> argparse.ArgumentParser:
                                        "'cuagym config keys' lists them.")
     p.add_argument("--apps", required=True, help="comma-separated hub apps to write tasks for (or 'all')")
     p.add_argument("--n", type=int, required=True, help="tasks to propose, spread over the apps")
+    p.add_argument("--cross", action="store_true", help="cross-app tasks: each task uses every app of --apps")
     p.add_argument("--out", required=True, help="output folder for the tuples")
     p.add_argument("--config", default=None, help="YAML config (default: built-in defaults; see configs/synth.yaml)")
     p.add_argument("--llm-url", default=None, help="OpenAI-compatible endpoint (default: synth.llm.base_url)")
@@ -111,6 +112,8 @@ def run(args: argparse.Namespace) -> int:
     unknown = [a for a in apps if a not in app_names()]
     if unknown:
         raise UsageError(f"--apps: unknown app(s) {', '.join(unknown)}; hub apps: {', '.join(app_names())}")
+    if args.cross and len(apps) < 2:
+        raise UsageError(f"--cross needs at least two apps in --apps, got {', '.join(apps)}")
     out = Path(args.out)
     if out.exists() and not out.is_dir():
         raise UsageError(f"--out {out} exists and is not a directory")
@@ -147,9 +150,10 @@ def run(args: argparse.Namespace) -> int:
         bar = _Bar()
         pipe = SynthPipeline(cfg.synth, out, HubEndpoints(urls, token), llm, teacher=teacher, log=bar.write,
                              progress=bar.update)
-        print(f"cuagym synth: {args.n} task(s) for {', '.join(apps)} with {llm.model} at {llm.base}", file=sys.stderr)
+        what = f"cross-app task(s) using {' + '.join(apps)}" if args.cross else f"task(s) for {', '.join(apps)}"
+        print(f"cuagym synth: {args.n} {what} with {llm.model} at {llm.base}", file=sys.stderr)
         try:
-            summary = pipe.run(apps, args.n)
+            summary = pipe.run(apps, args.n, cross=args.cross)
         except LLMError as e:
             print(f"cuagym synth: the LLM endpoint failed: {e}", file=sys.stderr)
             return 1

@@ -27,7 +27,7 @@ from .scripted import (GEN_CANARIES, PIN_CRITERIA, PIN_INSTRUCTION, REWARD_ALWAY
 
 pytestmark = pytest.mark.skipif(sandbox_available() is not None, reason=str(sandbox_available()))
 
-SPEC = TaskSpec("notes.synth.pin_note.test01", "notes", PIN_INSTRUCTION, tuple(PIN_CRITERIA), "easy",
+SPEC = TaskSpec("notes.synth.pin_note.test01", ("notes",), PIN_INSTRUCTION, tuple(PIN_CRITERIA), "easy",
                 "notes.synth.pin_note")
 
 
@@ -47,18 +47,17 @@ def llm():
 def make(llm: ScriptedLLM, hub: HubEndpoints, **kw):
     cfg = replace(SynthConfig(llm=LLMConfig(base_url=llm.url, model="", backoff_s=0.01)), **kw)
     client = LLMClient(cfg.llm, api_key="")
-    runner = ScriptRunner(hub, "notes", Limits(timeout_s=30))
-    app = AppInfo("notes", schema_doc("notes"), runner.seed())
-    return cfg, client, runner, app
+    runner = ScriptRunner(hub, ["notes"], Limits(timeout_s=30))
+    return cfg, client, runner, [AppInfo("notes", schema_doc("notes"), runner.seed())]
 
 
 def test_reward_scoring_initial_one_is_caught_in_round_1_and_fixed_in_round_2(tmp_path, hub, llm):
     llm.add("generator", "", generator_reply(), "DONE")
     llm.add("discriminator", "", reward_reply(REWARD_ALWAYS_ONE), reward_reply(REWARD_GOOD))
-    cfg, client, runner, app = make(llm, hub)
+    cfg, client, runner, apps = make(llm, hub)
     assert client.model == "scripted-model"  # discovered at /v1/models
     transcript = Transcript()
-    ag = Orchestrator(client, cfg, runner, app).run(SPEC, tmp_path / "work", transcript)
+    ag = Orchestrator(client, cfg, runner, apps).run(SPEC, tmp_path / "work", transcript)
 
     assert ag.agreed and ag.rounds == 2, [r.summary() for r in ag.log]
     r1, r2 = ag.log
@@ -84,8 +83,8 @@ def test_reward_scoring_initial_one_is_caught_in_round_1_and_fixed_in_round_2(tm
 def test_discriminator_never_sees_generator_files_or_reasoning(tmp_path, hub, llm):
     llm.add("generator", "", generator_reply(), "DONE")
     llm.add("discriminator", "", reward_reply(REWARD_ALWAYS_ONE), reward_reply(REWARD_GOOD))
-    cfg, client, runner, app = make(llm, hub)
-    ag = Orchestrator(client, cfg, runner, app).run(SPEC, tmp_path / "work", Transcript())
+    cfg, client, runner, apps = make(llm, hub)
+    ag = Orchestrator(client, cfg, runner, apps).run(SPEC, tmp_path / "work", Transcript())
     assert ag.agreed
     gen_wire = json.dumps(llm.requests("generator"))
     disc_wire = json.dumps(llm.requests("discriminator"))
@@ -111,8 +110,8 @@ def test_dispute_routes_the_reason_to_the_generator(tmp_path, hub, llm):
     llm.add("generator", "", files_reply("first try", files))
     llm.add("discriminator", "", reward_reply(REWARD_GOOD),
             'DISPUTE: the task-done state also pins "Launch risks", not only the target note.')
-    cfg, client, runner, app = make(llm, hub, generator_self_checks=0)
-    ag = Orchestrator(client, cfg, runner, app).run(SPEC, tmp_path / "work", Transcript())
+    cfg, client, runner, apps = make(llm, hub, generator_self_checks=0)
+    ag = Orchestrator(client, cfg, runner, apps).run(SPEC, tmp_path / "work", Transcript())
     assert ag.agreed and ag.rounds == 2, [r.summary() for r in ag.log]
     assert ag.log[0].discriminator == ["golden: expected 1, got 0.5"]
     assert ag.log[1].disputes and "Launch risks" in ag.log[1].disputes[0]
@@ -123,9 +122,9 @@ def test_dispute_routes_the_reason_to_the_generator(tmp_path, hub, llm):
 def test_never_agreeing_task_is_dropped_with_its_reason(tmp_path, hub, llm):
     llm.add("generator", "", generator_reply())
     llm.add("discriminator", "", *[reward_reply(REWARD_ALWAYS_ONE)] * 3)
-    cfg, client, runner, app = make(llm, hub, max_rounds=3, generator_self_checks=0)
+    cfg, client, runner, apps = make(llm, hub, max_rounds=3, generator_self_checks=0)
     pipe = SynthPipeline(cfg, tmp_path / "out", hub, client, log=lambda m: None)
-    outcome, transcript, ag = pipe.agree_and_assemble(SPEC, app)
+    outcome, transcript, ag = pipe.agree_and_assemble(SPEC, apps)
     assert not ag.agreed and ag.rounds == 3
     assert outcome.status == "dropped"
     assert ag.reason.startswith("no agreement after 3 round(s)") and "initial: expected 0, got 1" in ag.reason
@@ -135,15 +134,15 @@ def test_never_agreeing_task_is_dropped_with_its_reason(tmp_path, hub, llm):
     assert len((d / "transcript.jsonl").read_text().splitlines()) == 4  # 1 generator + 3 discriminator calls
     assert not (tmp_path / "out" / SPEC.id).exists()
     # A later run into the same folder does not propose it again.
-    assert pipe._dropped_instructions("notes") == [PIN_INSTRUCTION] and pipe._dropped_instructions("mail") == []
+    assert pipe._dropped_instructions(["notes"]) == [PIN_INSTRUCTION] and pipe._dropped_instructions(["mail"]) == []
 
 
 def test_agreed_task_is_assembled_into_a_tuple_that_validates(tmp_path, hub, llm):
     llm.add("generator", "", generator_reply(), "DONE")
     llm.add("discriminator", "", reward_reply(REWARD_GOOD))
-    cfg, client, runner, app = make(llm, hub)
+    cfg, client, runner, apps = make(llm, hub)
     pipe = SynthPipeline(cfg, tmp_path / "out", hub, client, log=lambda m: None)
-    outcome, transcript, ag = pipe.agree_and_assemble(SPEC, app)
+    outcome, transcript, ag = pipe.agree_and_assemble(SPEC, apps)
     assert outcome.status == "kept" and ag.rounds == 1, outcome.reason
     t = load_tuple(tmp_path / "out" / SPEC.id)
     assert t.config.instruction == PIN_INSTRUCTION and [p.name for p in t.near_misses] == ["pins_two.py",
@@ -169,7 +168,7 @@ def test_the_discriminator_context_is_an_allow_list():
 
     from cuagym.synth.agents import Discriminator, DiscriminatorBrief, RewardEvidence
 
-    assert [f.name for f in fields(DiscriminatorBrief)] == ["app", "schema_doc", "instruction", "success_criteria",
+    assert [f.name for f in fields(DiscriminatorBrief)] == ["apps", "schema_doc", "instruction", "success_criteria",
                                                            "initial_state", "golden_diff"]
     assert [f.name for f in fields(RewardEvidence)] == ["state", "expected", "got", "output", "state_diff"]
     assert list(inspect.signature(Discriminator.__init__).parameters) == ["self", "llm", "transcript", "cfg", "brief",
@@ -184,7 +183,7 @@ def test_a_failing_vote_drops_that_task_only_and_keeps_its_files(tmp_path, hub, 
     llm.add("generator", "", generator_reply())
     llm.add("discriminator", "", reward_reply(REWARD_GOOD))
     # No judge replies: the server answers 400 to the judges, as an endpoint that fails would.
-    cfg, client, runner, app = make(llm, hub, generator_self_checks=0, existing=[])
+    cfg, client, runner, apps = make(llm, hub, generator_self_checks=0, existing=[])
     summary = SynthPipeline(cfg, tmp_path / "out", hub, client, log=lambda m: None).run(["notes"], 1)
     (o,) = summary.outcomes
     assert o.status == "dropped" and o.reason.startswith("failed: LLMError:") and "HTTP 400" in o.reason
@@ -212,8 +211,8 @@ def test_damage_probe_catches_a_reward_blind_to_other_edits(tmp_path, hub, llm):
     # probe (task done + another note's text edited) shows it does not check for damage.
     llm.add("generator", "", generator_reply())
     llm.add("discriminator", "", reward_reply(LENIENT), reward_reply(REWARD_GOOD))
-    cfg, client, runner, app = make(llm, hub, generator_self_checks=0)
-    ag = Orchestrator(client, cfg, runner, app).run(SPEC, tmp_path / "work", Transcript())
+    cfg, client, runner, apps = make(llm, hub, generator_self_checks=0)
+    ag = Orchestrator(client, cfg, runner, apps).run(SPEC, tmp_path / "work", Transcript())
     assert ag.agreed and ag.rounds == 2
     assert ag.log[0].discriminator == ["damaged task-done: expected below 1, got 1"]
     feedback = llm.requests("discriminator")[1]["messages"][-1]["content"]
@@ -225,8 +224,8 @@ def test_discriminator_may_waive_the_damage_probe(tmp_path, hub, llm):
     llm.add("generator", "", generator_reply())
     llm.add("discriminator", "", reward_reply(LENIENT),
             "DISPUTE: damage probe: the task is only about which notes are pinned.")
-    cfg, client, runner, app = make(llm, hub, generator_self_checks=0)
-    ag = Orchestrator(client, cfg, runner, app).run(SPEC, tmp_path / "work", Transcript())
+    cfg, client, runner, apps = make(llm, hub, generator_self_checks=0)
+    ag = Orchestrator(client, cfg, runner, apps).run(SPEC, tmp_path / "work", Transcript())
     assert ag.agreed and ag.rounds == 2
     assert ag.probe.startswith("waived by the Discriminator: damage probe: the task is only about")
     assert "damage_probe" not in ag.scores

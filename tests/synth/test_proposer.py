@@ -52,7 +52,7 @@ def test_proposals_deduplicated_validated_and_topped_up(llm):
     client = LLMClient(LLMConfig(base_url=llm.url, model="m", backoff_s=0.01), api_key="")
     app = AppInfo("notes", schema_doc("notes"), seed_state())
     tr = Transcript()
-    props = Proposer(client, 0.85, 24000).propose(app, 2, ["a researcher"], existing, tr)
+    props = Proposer(client, 0.85, 24000).propose([app], 2, ["a researcher"], existing, tr)
     assert [s.instruction for s in props.specs] == [
         'Pin the note "Statistics refresher" so it shows at the top of the list.',
         'Move the note "Car service" to the notebook "Personal".']
