@@ -144,6 +144,8 @@ def test_cli_unknown_commands_and_flags():
     assert r.returncode == 2 and "unknown hub app(s) bogus" in r.stderr
     r = _cli("synth", "--apps", "notes", "--n", "0", "--out", "/tmp/x")
     assert r.returncode == 2 and "--n must be >= 1" in r.stderr
+    r = _cli("synth", "--apps", "notes", "--cross", "--n", "1", "--out", "/tmp/x")
+    assert r.returncode == 2 and "--cross needs at least two apps in --apps, got notes" in r.stderr
     r = _cli("train", "--config", "configs/tiny.yaml", "rollout.bogus_key=1")
     assert r.returncode == 2 and "bogus_key" in r.stderr
     r = _cli("--version")

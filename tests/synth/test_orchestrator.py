@@ -243,3 +243,44 @@ def test_damage_candidates_skip_touched_items_ids_and_timestamps():
            for p, s in damage_candidates(state, {"notes.n1.pinned": {"old": False, "new": True}})]
     assert got == [("notes.n2.title", "Other note (edited)"), ("books.b1.name", "My books (edited)")]
     assert state["notes"][1]["title"] == "Other note"  # the input is not modified
+
+
+def test_cross_app_task_agrees_and_validates(tmp_path, llm):
+    """A chat + calendar task, with the scripts a model might write (those of a bundled cross-app tuple):
+    states, diffs and the damage probe span both apps; the Discriminator sees both schemas."""
+    from pathlib import Path
+
+    from .scripted import files_reply
+
+    src = Path(__file__).resolve().parents[2] / "data" / "tuples" / "cross" / \
+        "cross.calendar_answer_in_chat.design_review_time"
+    task = json.loads((src / "task_config.json").read_text())
+    files = {n: (src / n).read_text() for n in ("initial_setup.py", "golden_patch.py")}
+    files.update({f"near_miss/{p.name}": p.read_text() for p in sorted((src / "near_miss").glob("*.py"))})
+    llm.add("generator", "", files_reply("Scripts for both apps.", files))
+    llm.add("discriminator", "", reward_reply((src / "reward.py").read_text()))
+    spec = TaskSpec("cross.synth.answer_in_chat.test01", ("chat", "calendar"), task["instruction"],
+                    tuple(task["success_criteria"]), "medium", "cross.synth.answer_in_chat")
+    with HubProcess(["chat", "calendar"]) as h:
+        hub = HubEndpoints(h.urls, h.admin_token)
+        cfg = replace(SynthConfig(llm=LLMConfig(base_url=llm.url, model="m", backoff_s=0.01)),
+                      generator_self_checks=0, near_misses=4)
+        client = LLMClient(cfg.llm, api_key="")
+        runner = ScriptRunner(hub, ["chat", "calendar"], Limits(timeout_s=30))
+        seeds = runner.seed()
+        assert set(seeds) == {"chat", "calendar"}
+        apps = [AppInfo(a, schema_doc(a), seeds[a]) for a in ("chat", "calendar")]
+        pipe = SynthPipeline(cfg, tmp_path / "out", hub, client, log=lambda m: None)
+        outcome, transcript, ag = pipe.agree_and_assemble(spec, apps)
+        assert outcome.status == "kept" and ag.rounds == 1, (outcome.reason, [r.summary() for r in ag.log])
+        assert ag.probe.startswith(("chat:", "calendar:")) and float(ag.scores["damage_probe"]) < 1
+        assert {k for k, v in ag.run.states["golden"].diff.items()} and \
+            all(k.startswith(("chat:", "calendar:")) for k in ag.run.states["golden"].diff)
+        t = load_tuple(tmp_path / "out" / spec.id)
+        assert t.apps == ["chat", "calendar"] and validate_tuple(t, hub).ok
+    gen_system = llm.requests("generator")[0]["messages"][0]["content"]
+    assert '## App "chat": seed state' in gen_system and '## App "calendar": seed state' in gen_system
+    disc_system = llm.requests("discriminator")[0]["messages"][0]["content"]
+    assert '## App "chat": state schema' in disc_system and '## App "calendar": state schema' in disc_system
+    assert ": seed state" not in disc_system
+    assert "chat:" in llm.requests("discriminator")[0]["messages"][1]["content"]

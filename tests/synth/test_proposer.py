@@ -69,3 +69,21 @@ def test_proposals_deduplicated_validated_and_topped_up(llm):
     third = reqs[2]["messages"][-1]["content"]
     assert third.startswith("Your last reply could not be used: invalid JSON") and "Propose 1 new tasks" in third
     assert tr.usage()["proposer"].calls == 3
+
+
+def test_cross_app_proposals_use_every_app(llm):
+    from cuagym.hub.calendar.seed import seed_state as calendar_seed
+
+    llm.add("proposer", "", proposal_reply(
+        {"instruction": "Put the design review from my calendar into a note titled Reviews.",
+         "success_criteria": ["A note titled Reviews names the design review's date."], "family": "review_note"}))
+    client = LLMClient(LLMConfig(base_url=llm.url, model="m", backoff_s=0.01), api_key="")
+    apps = [AppInfo("notes", schema_doc("notes"), seed_state()),
+            AppInfo("calendar", schema_doc("calendar"), calendar_seed())]
+    existing = existing_instructions([BUNDLED], ["chat", "calendar"])
+    assert len(existing) == 2  # the bundled chat + calendar tasks
+    props = Proposer(client, 0.85, 24000).propose(apps, 1, ["an executive assistant"], [])
+    (spec,) = props.specs
+    assert spec.apps == ("notes", "calendar") and spec.id.startswith("cross.synth.review_note.")
+    system = llm.requests("proposer")[0]["messages"][0]["content"]
+    assert 'Each task must need every one of these apps ("notes", "calendar")' in system
