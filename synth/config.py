@@ -17,7 +17,7 @@ class LLMConfig:
     backoff_s: float = cfg(2.0, "first retry delay in seconds; doubles per attempt, with jitter")
     max_backoff_s: float = cfg(60.0, "longest retry delay in seconds")
     temperature: float = cfg(0.6, "sampling temperature of the proposer, generator and discriminator")
-    max_tokens: int = cfg(4096, "completion-token limit of one call")
+    max_tokens: int = cfg(8192, "completion-token limit of one call (a reasoning model's thinking counts too)")
     concurrency: int = cfg(4, "candidate tasks worked on at once (each runs its own agents and sandbox jobs)")
 
     def check(self) -> str | None:

@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import threading
 import time
 from dataclasses import asdict, dataclass, field
@@ -58,6 +59,7 @@ class CallRecord:
     finish_reason: str
     usage: Usage
     seconds: float
+    reasoning: str = ""   # the model's thinking, when it sent any (not part of the answer)
     started: float = field(default_factory=time.time)
 
     def to_json(self) -> str:
@@ -122,6 +124,24 @@ def read_transcript(path: str | Path) -> list[dict[str, Any]]:
     return out
 
 
+THINK_RE = re.compile(r"<think>(.*?)</think>", re.DOTALL)
+
+
+def split_thinking(text: str) -> tuple[str, str]:
+    """(answer, thinking) of a reply that may hold ``<think>...</think>`` blocks. A reply whose
+    opening tag was in the prompt (some chat templates) starts with thinking and a bare
+    ``</think>``; an unclosed ``<think>`` (the reply ran out of tokens while thinking) leaves no answer."""
+    thoughts = THINK_RE.findall(text)
+    answer = THINK_RE.sub("", text)
+    if "</think>" in answer:
+        before, _, answer = answer.rpartition("</think>")
+        thoughts.insert(0, before)
+    if "<think>" in answer:
+        answer, _, rest = answer.partition("<think>")
+        thoughts.append(rest)
+    return answer.strip(), "\n".join(t.strip() for t in thoughts if t.strip())
+
+
 def _estimate(text: str) -> int:
     return max(1, len(text) // 4)
 
@@ -172,14 +192,20 @@ class LLMClient:
                            f"({type(e).__name__}: {e}); got {json.dumps(data)[:300]}") from None
         if not isinstance(text, str):  # content parts
             text = "".join(p.get("text", "") for p in text if isinstance(p, dict))
+        # A reasoning model's thinking is not its answer: a server's reasoning parser puts it in
+        # reasoning_content; without one it arrives inline as <think>...</think>. Either way it is
+        # kept in the transcript and left out of what the agents parse.
+        served = choice["message"].get("reasoning_content") or choice["message"].get("reasoning") or ""
+        text, inline = split_thinking(text)
+        reasoning = "\n".join(x for x in (str(served), inline) if x)
         u = data.get("usage") if isinstance(data.get("usage"), dict) else None
         if u and isinstance(u.get("prompt_tokens"), int) and isinstance(u.get("completion_tokens"), int):
             usage = Usage(1, u["prompt_tokens"], u["completion_tokens"], retries[0])
         else:
             usage = Usage(1, _estimate(json.dumps(messages)), _estimate(text), retries[0], estimated_calls=1)
         # A copy: the caller goes on appending to its conversation list after the call.
-        rec = CallRecord(agent, self.model, [dict(m) for m in messages], text, str(choice.get("finish_reason") or ""), usage,
-                         round(time.monotonic() - t0, 3))
+        rec = CallRecord(agent, self.model, [dict(m) for m in messages], text, str(choice.get("finish_reason") or ""),
+                         usage, round(time.monotonic() - t0, 3), reasoning=reasoning)
         with self._lock:
             self.usage.setdefault(agent, Usage()).add(usage)
         if transcript is not None:

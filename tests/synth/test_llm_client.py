@@ -111,3 +111,22 @@ def test_bad_configuration_is_named(double):
             LLMClient(cfg(d2))
     finally:
         d2.close()
+
+
+def test_thinking_is_kept_in_the_transcript_and_out_of_the_answer(double):
+    draft = "<think>First draft:\nFILE: reward.py\n```python\nprint('REWARD: 1')\n```\nNo, check more.</think>\n"
+    answer = "FILE: reward.py\n```python\nprint('REWARD: 0')\n```"
+    served = completion(answer)
+    served["choices"][0]["message"]["reasoning_content"] = "served separately"
+    double.script = [ok(draft + answer), (200, served, {}), ok("half a thought</think>\nDONE"),
+                     ok("<think>ran out of tokens")]
+    client = LLMClient(cfg(double, model="m"))
+    tr = Transcript()
+    got = [client.chat([{"role": "user", "content": "x"}], agent="discriminator", transcript=tr) for _ in range(4)]
+    assert got == [answer, answer, "DONE", ""]
+    assert [r.reasoning for r in tr.records] == [
+        "First draft:\nFILE: reward.py\n```python\nprint('REWARD: 1')\n```\nNo, check more.", "served separately",
+        "half a thought", "ran out of tokens"]
+    from cuagym.synth.replies import parse_files
+
+    assert parse_files(got[0], ("reward.py",)) == {"reward.py": "print('REWARD: 0')\n"}  # the draft is not read
