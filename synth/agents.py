@@ -134,6 +134,13 @@ class Generator(_Agent):
                                           file_format=prompts.FILE_FORMAT)
         super().__init__(llm, transcript, cfg, system)
         self.spec, self.ws, self.runner = spec, workspace, runner
+        self._checked: tuple[dict[str, str], StateRun] | None = None  # files the self-check approved, and their states
+
+    def checked_run(self) -> StateRun | None:
+        """The states the last self-check built, if the Generator approved them (DONE) and its files
+        have not changed since; each is handed out once (a scored session is not reused)."""
+        checked, self._checked = self._checked, None
+        return checked[1] if checked is not None and checked[0] == self.ws.files() else None
 
     def write(self) -> None:
         s = self.spec
@@ -151,6 +158,7 @@ class Generator(_Agent):
             run = self.runner.run_states(self.ws.path, self.cfg.near_misses)
             reply = self._ask(prompts.GENERATOR_SELF_CHECK.format(report=self_check_report(run, self.cfg)))
             if is_done(reply):
+                self._checked = (self.ws.files(), run)
                 return
             try:
                 self.ws.write(parse_files(reply, self.FILES, near_miss=True))

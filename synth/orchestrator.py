@@ -98,7 +98,8 @@ class Orchestrator:
                 elif gen_feedback:
                     gen.revise(gen_feedback)
                 gen_feedback = None
-                run = self.runner.run_states(gws.path, cfg.near_misses)
+                # The states the Generator just approved in its self-check, else built afresh.
+                run = gen.checked_run() or self.runner.run_states(gws.path, cfg.near_misses)
                 result.run = run
                 if not run.ok:
                     log.generator.extend(run.problems)

@@ -25,18 +25,17 @@ from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any, Callable
 
-from cuagym.actions import Geometry
 from cuagym.data.format import GOLDEN_ACTIONS, load_tuple
 from cuagym.data.sandbox import Limits
 from cuagym.data.validate import HubEndpoints, new_sid, validate_tuple
 from cuagym.synth.agents import AppInfo, TaskSpec, schema_doc
 from cuagym.synth.config import SynthConfig
 from cuagym.synth.execution import ScriptRunner
-from cuagym.synth.llm import LLMClient, Transcript, Usage
+from cuagym.synth.llm import LLMClient, Transcript
 from cuagym.synth.orchestrator import Agreement, Orchestrator, safe_run
 from cuagym.synth.proposer import DEFAULT_TOPICS, Proposer, existing_instructions
 from cuagym.synth.render import render_diff
-from cuagym.synth.teacher import GroupRunner, golden_from, verify
+from cuagym.synth.teacher import TeacherRunner, golden_from, verify
 from cuagym.synth.vote import judge_messages, run_vote
 
 STATUSES = ("kept", "dropped", "invalid", "rejected_vote", "rejected_rollout")
@@ -45,7 +44,7 @@ STATUSES = ("kept", "dropped", "invalid", "rejected_vote", "rejected_rollout")
 @dataclass
 class TupleOutcome:
     id: str
-    app: str                     # the task's apps, joined by "+"
+    apps: str                    # the task's apps, joined by "+"
     status: str                  # one of STATUSES
     reason: str = ""
     rounds: int = 0
@@ -104,9 +103,11 @@ class SynthSummary:
         return "\n".join(lines)
 
 
-def _write_provenance(tdir: Path, update: dict[str, Any], transcript: Transcript) -> None:
+def _write_provenance(tdir: Path, update: dict[str, Any], transcript: Transcript, **fields: Any) -> None:
+    """Merge ``update`` into the tuple's provenance (and ``fields`` into its config); save the transcript."""
     cfg_path = tdir / "task_config.json"
     cfg = json.loads(cfg_path.read_text())
+    cfg.update(fields)
     cfg["provenance"].update(update)
     cfg_path.write_text(json.dumps(cfg, indent=2, ensure_ascii=False) + "\n")
     transcript.write(tdir / "provenance" / "transcript.jsonl")
@@ -118,7 +119,7 @@ def _usage_dict(transcript: Transcript) -> dict[str, dict[str, int]]:
 
 class SynthPipeline:
     def __init__(self, cfg: SynthConfig, out: Path, hub: HubEndpoints, llm: LLMClient, *,
-                 teacher: GroupRunner | None = None, log: Callable[[str], None] | None = None,
+                 teacher: TeacherRunner | None = None, log: Callable[[str], None] | None = None,
                  progress: Callable[[str, int, int], None] | None = None) -> None:
         self.cfg, self.out, self.hub, self.llm, self.teacher = cfg, Path(out), hub, llm, teacher
         self.log = log or (lambda msg: print(msg, file=sys.stderr, flush=True))
@@ -221,8 +222,7 @@ class SynthPipeline:
                                  "scores": ag.scores, "damage_probe": ag.probe,
                                  "transcript": "provenance/transcript.jsonl"}}
         (tdir / "task_config.json").write_text(json.dumps(config, indent=2, ensure_ascii=False) + "\n")
-        transcript.write(tdir / "provenance" / "transcript.jsonl")
-        return tdir
+        return tdir  # the validation that follows adds its result and the transcript
 
     def vote(self, outcome: TupleOutcome, ag: Agreement, transcript: Transcript) -> None:
         tdir = Path(outcome.path)
@@ -238,12 +238,12 @@ class SynthPipeline:
         res = run_vote(self.llm, messages, cfg["instruction"], self.cfg.vote.judges, self.cfg.vote.temperature,
                        transcript)
         update: dict[str, Any] = {"vote": res.to_dict()}
+        fields: dict[str, Any] = {}
         if res.decision == "revise_instruction":
             update["original_instruction"] = cfg["instruction"]
-            cfg["instruction"] = res.instruction
-            (tdir / "task_config.json").write_text(json.dumps(cfg, indent=2, ensure_ascii=False) + "\n")
+            fields["instruction"] = res.instruction
             outcome.revised = True
-        _write_provenance(tdir, update, transcript)
+        _write_provenance(tdir, update, transcript, **fields)
         if res.decision == "reject":
             outcome.status = "rejected_vote"
             outcome.reason = (f"rejected by {res.counts['reject']} of {len(res.votes)} judges: "
@@ -256,7 +256,7 @@ class SynthPipeline:
         t = self.cfg.teacher
         verdict, trajs = verify(load_tuple(tdir), self.teacher, t.min_success, t.max_success)
         update: dict[str, Any] = {"rollout": verdict.to_dict()}
-        golden = golden_from(trajs, getattr(self.teacher, "geometry", Geometry())) if verdict.keep else None
+        golden = golden_from(trajs, self.teacher.geometry) if verdict.keep else None
         if golden is not None and not (tdir / GOLDEN_ACTIONS).exists():
             # A solved rollout becomes the tuple's golden UI trajectory (for warm starts and the validator's replay).
             (tdir / GOLDEN_ACTIONS).write_text(json.dumps(golden, indent=1) + "\n")
@@ -328,10 +328,7 @@ class SynthPipeline:
         summary.agreed = sum(1 for _, _, ag in results if ag.agreed)
         summary.kept = summary.count("kept")
         summary.usage = {k: u.to_dict() for k, u in self.llm.usage.items()}
-        total = Usage()
-        for u in self.llm.usage.values():
-            total.add(u)
-        summary.usage["total"] = total.to_dict()
+        summary.usage["total"] = self.llm.total_usage().to_dict()
         summary.seconds = time.monotonic() - t0
         (self.out / "synth_summary.json").write_text(json.dumps(summary.to_dict(), indent=2))
         return summary

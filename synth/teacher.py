@@ -12,9 +12,10 @@ import argparse
 import contextlib
 from dataclasses import asdict, dataclass
 from pathlib import Path
-from typing import Any, Callable
+from typing import Any
 
 from cuagym.actions import Action, Geometry, convert
+from cuagym.commands.rollout_cli import GroupRunner, InProcessEnvs, build_policy_side, loop_parts, policy_kind
 from cuagym.data.format import TaskTuple
 
 
@@ -46,9 +47,6 @@ def band_decision(successes: int, scored: int, env_failures: int, min_success: f
         return RolloutVerdict(False, successes, scored, env_failures, rate, why)
     return RolloutVerdict(True, successes, scored, env_failures, rate,
                           f"{successes}/{scored} successes, within [{min_success:g}, {max_success:g}]")
-
-
-GroupRunner = Callable[[TaskTuple, str], list]
 
 
 def verify(t: TaskTuple, run_group: GroupRunner, min_success: float,
@@ -92,8 +90,6 @@ class TeacherRunner:
 def teacher_runner(cfg: Any, hub_urls: dict[str, str], admin_token: str, run_dir: Path):
     """A GroupRunner rolling tasks out ``synth.teacher.rollouts`` times with ``synth.teacher.policy``."""
     from dataclasses import replace
-
-    from cuagym.commands.rollout_cli import InProcessEnvs, build_policy_side, loop_parts, policy_kind
 
     tc = cfg.synth.teacher
     if not tc.policy or tc.policy == "golden":
