@@ -27,3 +27,14 @@ def shared_tiny_policy(tiny_policy_dir):
     from cuagym.modeling import load_policy
 
     return load_policy(tiny_policy_dir, dtype="float32", attn_implementation="sdpa")
+
+
+@pytest.fixture(scope="session")
+def sandbox():
+    """Tests that run tuple scripts need bubblewrap. tests/run.sh installs it, so a machine without
+    it fails these tests with the reason instead of skipping them."""
+    from cuagym.data.sandbox import sandbox_available
+
+    problem = sandbox_available()
+    if problem:
+        pytest.fail(f"tuple scripts run only in the sandbox: {problem} (tests/run.sh installs it)")

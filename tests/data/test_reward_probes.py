@@ -12,7 +12,7 @@ from pathlib import Path
 import pytest
 
 from cuagym.data.format import load_tuple
-from cuagym.data.sandbox import HubAccess, run_script, sandbox_available
+from cuagym.data.sandbox import HubAccess, run_script
 from cuagym.data.validate import iter_tuple_dirs
 from cuagym.hub.client import HubClient, HubError
 from cuagym.hub.launcher import HubProcess
@@ -33,7 +33,7 @@ def sample() -> list[Path]:
     return out
 
 
-pytestmark = pytest.mark.skipif(sandbox_available() is not None, reason=str(sandbox_available()))
+pytestmark = pytest.mark.usefixtures("sandbox")
 
 
 def test_the_probe_sample_spans_every_app():

@@ -12,7 +12,7 @@ from dataclasses import replace
 import pytest
 
 from cuagym.data.format import load_tuple
-from cuagym.data.sandbox import Limits, sandbox_available
+from cuagym.data.sandbox import Limits
 from cuagym.data.validate import HubEndpoints, validate_tuple
 from cuagym.hub.launcher import HubProcess
 from cuagym.synth.agents import AppInfo, TaskSpec, schema_doc
@@ -25,7 +25,7 @@ from cuagym.synth.pipeline import SynthPipeline
 from .scripted import (GEN_CANARIES, PIN_CRITERIA, PIN_INSTRUCTION, REWARD_ALWAYS_ONE, REWARD_GOOD, ScriptedLLM,
                        generator_reply, reward_reply)
 
-pytestmark = pytest.mark.skipif(sandbox_available() is not None, reason=str(sandbox_available()))
+pytestmark = pytest.mark.usefixtures("sandbox")
 
 SPEC = TaskSpec("notes.synth.pin_note.test01", ("notes",), PIN_INSTRUCTION, tuple(PIN_CRITERIA), "easy",
                 "notes.synth.pin_note")

@@ -13,14 +13,13 @@ import pytest
 
 from cuagym.commands.synth_cli import main
 from cuagym.data.format import load_tuple
-from cuagym.data.sandbox import sandbox_available
 
 from ..openai_double import OpenAIDouble
 from .scripted import T1, ScriptedLLM, script_three_tasks
 from .test_teacher import teacher
 
 @pytest.mark.slow
-@pytest.mark.skipif(sandbox_available() is not None, reason=str(sandbox_available()))
+@pytest.mark.usefixtures("sandbox")
 def test_synth_cli_end_to_end(tmp_path, capsys):
     llm = ScriptedLLM()
     script_three_tasks(llm)

@@ -13,7 +13,6 @@ import pytest
 
 from cuagym.config import load_config
 from cuagym.data.format import load_tuple
-from cuagym.data.sandbox import sandbox_available
 from cuagym.hub.launcher import HubProcess
 from cuagym.synth.teacher import band_decision, golden_from, teacher_runner, verify
 
@@ -53,7 +52,7 @@ def teacher(body):
                            '"status": "success"}}</tool_call>'), {}
 
 
-@pytest.mark.skipif(sandbox_available() is not None, reason=str(sandbox_available()))
+@pytest.mark.usefixtures("sandbox")
 def test_teacher_keeps_the_solvable_task_and_drops_the_unsolvable_one(tmp_path):
     solvable = tmp_path / "tuples" / "notes.synth.pin_books.aaaaaa"
     shutil.copytree(PIN, solvable)
