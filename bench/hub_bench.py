@@ -26,7 +26,7 @@ import requests
 from cuagym.browser import launch_kwargs
 from cuagym.hub.client import HubClient
 from cuagym.hub.launcher import HubProcess
-from cuagym.rollout.episode import wait_settled
+from cuagym.rollout.task_page import wait_settled
 
 
 def pct(xs: list[float], q: float) -> float:

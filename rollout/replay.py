@@ -13,7 +13,7 @@ from cuagym.actions import Geometry
 from cuagym.browser import launch_kwargs
 from cuagym.data.format import TaskTuple
 from cuagym.data.sandbox import HubAccess
-from cuagym.rollout.episode import open_task, wait_settled
+from cuagym.rollout.task_page import open_task, wait_settled
 from cuagym.rollout.executor import execute
 
 

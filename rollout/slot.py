@@ -21,7 +21,7 @@ from PIL import Image
 from cuagym.actions import Action, ActionResult, Geometry
 from cuagym.data.format import TaskTuple
 from cuagym.data.sandbox import HubAccess, Limits, ScriptResult, run_script
-from cuagym.rollout.episode import open_task, wait_settled
+from cuagym.rollout.task_page import open_task, wait_settled
 from cuagym.rollout.executor import execute
 
 

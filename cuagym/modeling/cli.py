@@ -24,7 +24,7 @@ def _smoke(args: argparse.Namespace) -> int:
     from cuagym.browser import launch_kwargs
     from cuagym.hub.launcher import HubProcess
     from cuagym.modeling.factory import chat_inputs, load_policy
-    from cuagym.rollout.episode import open_task
+    from cuagym.rollout.task_page import open_task
 
     try:
         policy = load_policy(args.path, dtype="float32", attn_implementation="sdpa")

@@ -53,7 +53,7 @@ def test_golden_ui_replay_in_chromium(tmp_path, hub, endpoints):
     from cuagym.data.sandbox import HubAccess, run_script
     acc = HubAccess(hub.urls, "probe-ui", hub.admin_token)
     assert run_script(d / "initial_setup.py", acc).ok
-    from cuagym.rollout.episode import open_task
+    from cuagym.rollout.task_page import open_task
     with sync_playwright() as p:
         b = p.chromium.launch(**launch_kwargs())
         page = b.new_page(viewport={"width": 1280, "height": 800})

@@ -9,7 +9,7 @@ import pytest
 from cuagym.browser import launch_kwargs
 from cuagym.hub.client import HubClient
 from cuagym.hub.launcher import HubProcess
-from cuagym.rollout.episode import open_task
+from cuagym.rollout.task_page import open_task
 
 HOUR_PX = 48  # hub/calendar/static/app.js: height of one hour row of the week grid
 
