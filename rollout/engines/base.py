@@ -60,3 +60,23 @@ class PolicyEngine(Protocol):
     def update_weights(self, named_tensors: Any) -> None: ...
 
     def version(self) -> int: ...
+
+    # Optional: engines that take part in the learner's weight sync (HF, vLLM) also implement the
+    # three methods below; engines behind an HTTP API (OpenAI-compatible) do not. The protocol and
+    # its layout live in cuagym.rollout.engines.weight_sync.
+
+    def init_sync_group(self, host: str, port: int, rank: int, world_size: int, backend: str = "gloo") -> None:
+        """Optional. Join the weight-sync group at ``host:port`` as ``rank`` (the learner's rank 0 is
+        the sender; an engine with several workers takes ``rank .. rank + workers - 1``). Blocks
+        until all ``world_size`` ranks have joined."""
+        ...
+
+    def receive_weights(self, metas: list[Any]) -> int:
+        """Optional. Receive one bucket described by ``metas`` (``TensorMeta`` or ``(name, shape,
+        dtype)``) and load it in place; returns the number of tensors loaded."""
+        ...
+
+    def weights_checksum(self) -> str:
+        """Optional. sha256 fingerprint of the engine's weights, bit-exact, comparable with
+        ``weight_sync.weights_checksum`` of the learner's ``named_parameters()``."""
+        ...

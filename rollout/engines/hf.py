@@ -14,6 +14,7 @@ from typing import Any, Iterable
 import torch
 
 from cuagym.rollout.engines.base import GenRequest, GenResult, SamplingParams
+from cuagym.rollout.engines.weight_sync import SyncGroup, TensorMeta, receive_bucket, weights_checksum
 
 
 class HFEngine:
@@ -23,6 +24,7 @@ class HFEngine:
         self.pad = int(pad_token_id)
         self._version = 0
         self._lock = threading.Lock()
+        self._sync: SyncGroup | None = None
 
     def version(self) -> int:
         return self._version
@@ -40,6 +42,50 @@ class HFEngine:
                     raise ValueError(f"weight {name!r}: shape {tuple(tensor.shape)} != {tuple(target.shape)}")
                 target.copy_(tensor.to(target.dtype))
             self._version += 1
+
+    # Weight sync from the learner over a SyncGroup (see cuagym.rollout.engines.weight_sync).
+
+    def init_sync_group(self, host: str, port: int, rank: int, world_size: int, backend: str = "gloo",
+                        timeout_s: float = 600) -> None:
+        """Join the learner's weight-sync group as ``rank`` (the learner is rank 0); blocks until
+        all ranks have joined. A second call leaves the old group first."""
+        self.close_sync_group()
+        self._sync = SyncGroup(host, port, rank, world_size, backend=backend, timeout_s=timeout_s)
+
+    def receive_weights(self, metas: list[TensorMeta] | list[Any]) -> int:
+        """Receive one bucket the learner broadcasts with ``send_bucket`` and load it in place
+        (through :meth:`update_weights`, which bumps ``version()``); returns the tensors loaded.
+
+        The bucket is received whole before anything is checked, so a bad meta never leaves the
+        sender waiting; then every name and shape is checked against the model before any weight is
+        written, so a bad bucket raises without loading half of itself."""
+        if self._sync is None:
+            raise RuntimeError("receive_weights before init_sync_group: join the learner's weight-sync group first")
+        device = next(self.model.parameters()).device
+        named = receive_bucket(self._sync, metas, device=device)
+        params = dict(self.model.named_parameters())
+        buffers = dict(self.model.named_buffers())
+        for name, tensor in named:
+            target = params.get(name, buffers.get(name))
+            if target is None:
+                raise KeyError(f"weight sync: the learner sent {name!r}, which the engine's model does not have "
+                               "(learner and engine must load the same architecture)")
+            if target.shape != tensor.shape:
+                raise ValueError(f"weight sync: {name!r} arrived with shape {tuple(tensor.shape)} but the engine's "
+                                 f"model holds {tuple(target.shape)} (learner and engine models differ)")
+        self.update_weights(named)
+        return len(named)
+
+    def weights_checksum(self) -> str:
+        """Bit-exact fingerprint of the model's parameters (``named_parameters()``), comparable with
+        ``weights_checksum(learner_model.named_parameters())`` on the learner."""
+        with self._lock:
+            return weights_checksum(self.model.named_parameters())
+
+    def close_sync_group(self) -> None:
+        if self._sync is not None:
+            self._sync.close()
+            self._sync = None
 
     def generate(self, requests: list[GenRequest]) -> list[GenResult]:
         out: list[GenResult] = []
