@@ -16,7 +16,7 @@ from collections.abc import Hashable, Sequence
 
 import torch
 
-from cuagym.gspo.checks import shape_of
+from cuagym.gspo.ratios import shape_of
 
 GroupIds = torch.Tensor | Sequence[Hashable]
 

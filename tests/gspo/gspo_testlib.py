@@ -21,7 +21,6 @@ class Seq:
     logp: torch.Tensor                  # [n]
     old: torch.Tensor                   # [n]
     adv: float | torch.Tensor           # scalar, or [n] per token
-    ref: torch.Tensor | None = None     # [n]
     rollout: torch.Tensor | None = None  # [n]
     turns: list[int] = field(default_factory=list)  # turn id per token (empty: one unit)
 
@@ -42,14 +41,9 @@ def _extras(s: Seq, t: int, tis_cap):
     return w
 
 
-def _kl_term(s: Seq, t: int):
-    d = s.ref[t] - s.logp[t]
-    return torch.exp(d) - d - 1
-
-
-def naive_gspo(seqs: list[Seq], eps_low: float, eps_high: float, *, kl_coef: float = 0.0,
+def naive_gspo(seqs: list[Seq], eps_low: float, eps_high: float, *,
                tis_cap: float | None = None, per_turn: bool = False, token_form: bool = False) -> torch.Tensor:
-    """(1/N) sum_i (1/n_i) sum_t [w_t * -min(s_u(t) A, clip(s_u(t)) A) + kl_coef * k3_t].
+    """(1/N) sum_i (1/n_i) sum_t w_t * -min(s_u(t) A, clip(s_u(t)) A).
 
     With ``token_form`` the ratio of token t is sg[s_u] * exp(logp_t - sg[logp_t]) (GSPO-token).
     """
@@ -75,15 +69,13 @@ def naive_gspo(seqs: list[Seq], eps_low: float, eps_high: float, *, kl_coef: flo
             else:
                 ratio = torch.exp(log_s[turns[t]])
             seq_total = seq_total + _extras(s, t, tis_cap) * _pessimistic(ratio, _adv_at(s, t), eps_low, eps_high)
-            if kl_coef:
-                seq_total = seq_total + kl_coef * _kl_term(s, t)
         total = total + seq_total / n
     return total / max(used, 1)
 
 
-def naive_grpo(seqs: list[Seq], eps_low: float, eps_high: float, *, kl_coef: float = 0.0,
+def naive_grpo(seqs: list[Seq], eps_low: float, eps_high: float, *,
                tis_cap: float | None = None) -> torch.Tensor:
-    """(1/N) sum_i (1/n_i) sum_t [w_t * -min(r_t A, clip(r_t) A) + kl_coef * k3_t], r_t per token."""
+    """(1/N) sum_i (1/n_i) sum_t w_t * -min(r_t A, clip(r_t) A), r_t per token."""
     total = torch.zeros((), dtype=F64)
     used = 0
     for s in seqs:
@@ -95,8 +87,6 @@ def naive_grpo(seqs: list[Seq], eps_low: float, eps_high: float, *, kl_coef: flo
         for t in range(n):
             ratio = torch.exp(s.logp[t] - s.old[t])
             seq_total = seq_total + _extras(s, t, tis_cap) * _pessimistic(ratio, _adv_at(s, t), eps_low, eps_high)
-            if kl_coef:
-                seq_total = seq_total + kl_coef * _kl_term(s, t)
         total = total + seq_total / n
     return total / max(used, 1)
 
@@ -147,7 +137,6 @@ def random_seqs(seed: int, lengths: list[int], *, per_token_adv=False, extras=Fa
         adv = torch.randn(n, generator=g, dtype=F64) if per_token_adv else float(torch.randn(1, generator=g))
         s = Seq(logp=logp, old=old, adv=adv)
         if extras:
-            s.ref = logp.detach() + 0.3 * torch.randn(n, generator=g, dtype=F64)
             s.rollout = old + 0.4 * torch.randn(n, generator=g, dtype=F64)
         if turns:
             s.turns = sorted(torch.randint(0, 3, (n,), generator=g).tolist())
@@ -165,8 +154,7 @@ def batch_of(seqs: list[Seq], side: str = "right", width: int | None = None, fil
         out["advantages"], _ = pad_rows([s.adv for s in seqs], width, side, fill)
     else:
         out["advantages"] = torch.tensor([s.adv for s in seqs], dtype=F64)
-    if seqs[0].ref is not None:
-        out["ref_logp"], _ = pad_rows([s.ref for s in seqs], width, side, fill)
+    if seqs[0].rollout is not None:
         out["rollout_logp"], _ = pad_rows([s.rollout for s in seqs], width, side, fill)
     if seqs[0].turns:
         seg, _ = pad_rows([torch.tensor(s.turns) for s in seqs], width, side, 0)

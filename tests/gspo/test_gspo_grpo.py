@@ -7,7 +7,7 @@ import math
 import pytest
 import torch
 
-from cuagym.gspo import GRPOMetrics, KL_METRICS, TIS_METRICS, grpo_loss, gspo_loss
+from cuagym.gspo import GRPOMetrics, TIS_METRICS, grpo_loss, gspo_loss
 from gspo_testlib import F64, batch_of, grads_by_seq, naive_grpo, random_seqs
 
 
@@ -42,17 +42,17 @@ def test_grpo_matches_naive_reference(per_token_adv):
     seqs = random_seqs(11, [4, 7, 1, 5], per_token_adv=per_token_adv, extras=True)
     for s in seqs:  # widen the spread so the 0.2 band clips some tokens and not others
         s.old = s.logp.detach() + 2.0 * (s.old - s.logp.detach())
-    ref = naive_grpo(seqs, 0.2, 0.25, kl_coef=0.1, tis_cap=1.8)
+    ref = naive_grpo(seqs, 0.2, 0.25, tis_cap=1.8)
     ref.backward()
     b = batch_of(seqs, side="left", width=9, fill=float("nan"))
-    loss, m = grpo_loss(b["logp"], b["old_logp"], b["advantages"], b["mask"], 0.2, 0.25, kl_coef=0.1,
-                        ref_logp=b["ref_logp"], rollout_logp=b["rollout_logp"], tis_cap=1.8)
+    loss, m = grpo_loss(b["logp"], b["old_logp"], b["advantages"], b["mask"], 0.2, 0.25,
+                        rollout_logp=b["rollout_logp"], tis_cap=1.8)
     loss.backward()
     torch.testing.assert_close(loss, ref, rtol=1e-12, atol=1e-14)
     for got, s in zip(grads_by_seq(b["logp"], b["mask"]), seqs):
         torch.testing.assert_close(got, s.logp.grad, rtol=1e-10, atol=1e-14)
     assert 0 < m["clip_frac"] < 1
-    assert set(m) == set(GRPOMetrics) | set(KL_METRICS) | set(TIS_METRICS)
+    assert set(m) == set(GRPOMetrics) | set(TIS_METRICS)
 
 
 def test_grpo_clips_wild_tokens_that_gspo_leaves_alone():

@@ -7,7 +7,7 @@ import math
 import pytest
 import torch
 
-from cuagym.gspo import GSPOMetrics, KL_METRICS, TIS_METRICS, gspo_loss
+from cuagym.gspo import GSPOMetrics, TIS_METRICS, gspo_loss
 from gspo_testlib import F64, batch_of, grads_by_seq, naive_gspo, random_seqs
 
 
@@ -81,22 +81,21 @@ def test_matches_naive_reference_values_and_gradients(loss_form, eps):
 
 
 @pytest.mark.parametrize("loss_form", ["seq", "token"])
-def test_naive_reference_with_kl_and_truncated_importance_sampling(loss_form):
+def test_naive_reference_with_truncated_importance_sampling(loss_form):
     # With TIS the two forms differ in gradient: the token form weights each token's push by
     # its own w_t, while in the seq form every token of a sequence feels the mean weight.
     seqs = random_seqs(2, [3, 6, 2, 5], extras=True)
-    ref = naive_gspo(seqs, 0.1, 0.1, kl_coef=0.05, tis_cap=1.5, token_form=loss_form == "token")
+    ref = naive_gspo(seqs, 0.1, 0.1, tis_cap=1.2, token_form=loss_form == "token")
     ref.backward()
     b = batch_of(seqs)
     loss, metrics = gspo_loss(b["logp"], b["old_logp"], b["advantages"], b["mask"], 0.1, 0.1, loss_form=loss_form,
-                              kl_coef=0.05, ref_logp=b["ref_logp"], rollout_logp=b["rollout_logp"], tis_cap=1.5)
+                              rollout_logp=b["rollout_logp"], tis_cap=1.2)
     loss.backward()
     torch.testing.assert_close(loss, ref, rtol=1e-12, atol=1e-14)
     for got, s in zip(grads_by_seq(b["logp"], b["mask"]), seqs):
         torch.testing.assert_close(got, s.logp.grad, rtol=1e-10, atol=1e-14)
-    assert set(metrics) == set(GSPOMetrics) | set(KL_METRICS) | set(TIS_METRICS)
-    assert 0 < metrics["tis_capped_frac"] < 1 and metrics["tis_weight_max"] == pytest.approx(1.5)
-    assert metrics["kl"] > 0
+    assert set(metrics) == set(GSPOMetrics) | set(TIS_METRICS)
+    assert 0 < metrics["tis_capped_frac"] < 1 and metrics["tis_weight_max"] == pytest.approx(1.2)
 
 
 def test_per_token_advantages_match_naive_reference():
@@ -111,40 +110,34 @@ def test_per_token_advantages_match_naive_reference():
         torch.testing.assert_close(got, s.logp.grad, rtol=1e-10, atol=1e-14)
 
 
-def test_kl_and_tis_by_hand():
+def test_tis_by_hand():
     # One sequence, logp == old_logp so s = 1 (never clipped), A = 1.
     # Per-token TIS weights: exp(old - rollout) = 2, 0.5, 10 -> capped at 3: 2, 0.5, 3.
-    # pg loss = -(1/3) * (2 + 0.5 + 3) * 1 = -1.8333333
-    # k3 with ref - logp = 0.5, 0, -0.5: e^0.5 - 1.5 = 0.1487213, 0, e^-0.5 - 0.5 = 0.1065307
-    # kl (token mean) = 0.0850840; loss = pg + 0.1 * kl = -1.8248249
+    # loss = -(1/3) * (2 + 0.5 + 3) * 1 = -1.8333333
     logp = torch.tensor([[-1.0, -2.0, -0.5]], dtype=F64, requires_grad=True)
     old = logp.detach().clone()
     rollout = old - torch.tensor([[math.log(2), math.log(0.5), math.log(10)]], dtype=F64)
-    ref = logp.detach() + torch.tensor([[0.5, 0.0, -0.5]], dtype=F64)
     mask = torch.ones(1, 3, dtype=torch.bool)
-    loss, m = gspo_loss(logp, old, torch.tensor([1.0], dtype=F64), mask, kl_coef=0.1, ref_logp=ref,
-                        rollout_logp=rollout, tis_cap=3.0)
-    kl = (math.exp(0.5) - 1.5 + math.exp(-0.5) - 0.5) / 3
-    assert m["kl"] == pytest.approx(kl) and kl == pytest.approx(0.0850840, abs=1e-7)
-    assert m["pg_loss"] == pytest.approx(-5.5 / 3)
-    assert loss.item() == pytest.approx(-5.5 / 3 + 0.1 * kl) and loss.item() == pytest.approx(-1.8248249, abs=1e-7)
+    loss, m = gspo_loss(logp, old, torch.tensor([1.0], dtype=F64), mask, rollout_logp=rollout, tis_cap=3.0)
+    assert loss.item() == pytest.approx(-5.5 / 3) and loss.item() == pytest.approx(-1.8333333, abs=1e-7)
+    assert m["loss"] == loss.item()
     assert m["tis_weight_mean"] == pytest.approx(5.5 / 3)
     assert m["tis_weight_max"] == 3.0 and m["tis_capped_frac"] == pytest.approx(1 / 3)
     assert m["tis_abs_log_ratio_mean"] == pytest.approx((2 * math.log(2) + math.log(10)) / 3)
-    # The KL is reported but not added when kl_coef = 0.
-    loss0, m0 = gspo_loss(logp, old, torch.tensor([1.0], dtype=F64), mask, ref_logp=ref)
-    assert loss0.item() == pytest.approx(-1.0) and m0["kl"] == pytest.approx(kl)
+    # Without TIS the same call is the plain loss -A * s = -1.
+    loss0, m0 = gspo_loss(logp, old, torch.tensor([1.0], dtype=F64), mask)
+    assert loss0.item() == pytest.approx(-1.0) and set(m0) == set(GSPOMetrics)
 
 
 @pytest.mark.parametrize("loss_form", ["seq", "token"])
 def test_padding_never_changes_the_result(loss_form):
     seqs = random_seqs(4, [3, 6, 1, 4], extras=True)
-    kw = dict(eps_low=0.05, eps_high=0.05, loss_form=loss_form, kl_coef=0.02, tis_cap=2.0)
+    kw = dict(eps_low=0.05, eps_high=0.05, loss_form=loss_form, tis_cap=2.0)
     results = []
     for side, width, fill in [("right", None, 0.0), ("left", None, 0.0), ("right", 9, float("nan")),
                               ("left", 11, float("inf")), ("right", 10, -1e9)]:
         b = batch_of(seqs, side=side, width=width, fill=fill)
-        loss, metrics = gspo_loss(b["logp"], b["old_logp"], b["advantages"], b["mask"], ref_logp=b["ref_logp"],
+        loss, metrics = gspo_loss(b["logp"], b["old_logp"], b["advantages"], b["mask"],
                                   rollout_logp=b["rollout_logp"], **kw)
         loss.backward()
         assert torch.isfinite(b["logp"].grad).all()
@@ -180,12 +173,13 @@ def test_sequence_ratio_of_one_is_not_clipped_even_with_wild_token_ratios(loss_f
 
 @pytest.mark.parametrize("eps", [(3e-4, 4e-4), (0.02, 0.02)])
 def test_seq_and_token_forms_agree_on_value_and_gradient(eps):
-    seqs = random_seqs(5, [2, 8, 5, 1, 4], extras=True)
+    # Per-sequence advantages, no TIS: the per-token factor in front of the ratio is constant
+    # over each sequence, so both forms give every token the gradient (1/n_i) f'(s_i) s_i.
+    seqs = random_seqs(5, [2, 8, 5, 1, 4])
     outs = {}
     for form in ["seq", "token"]:
         b = batch_of(seqs)
-        loss, m = gspo_loss(b["logp"], b["old_logp"], b["advantages"], b["mask"], *eps, loss_form=form,
-                            kl_coef=0.1, ref_logp=b["ref_logp"])
+        loss, m = gspo_loss(b["logp"], b["old_logp"], b["advantages"], b["mask"], *eps, loss_form=form)
         loss.backward()
         outs[form] = (loss.detach(), m, b["logp"].grad)
     torch.testing.assert_close(outs["seq"][0], outs["token"][0], rtol=1e-14, atol=1e-16)

@@ -9,8 +9,8 @@ from __future__ import annotations
 import pytest
 import torch
 
-from cuagym.gspo import group_advantages, grpo_loss, gspo_loss, sequence_log_ratio
-from gspo_testlib import F64, TinyPolicy, pad_rows
+from cuagym.gspo import get_loss, group_advantages, grpo_loss, gspo_loss, sequence_log_ratio
+from gspo_testlib import F64, Seq, TinyPolicy, naive_gspo, pad_rows
 
 LOSSES = {
     "gspo_seq": lambda *a, **k: gspo_loss(*a, loss_form="seq", **k),
@@ -20,7 +20,7 @@ LOSSES = {
 
 
 def make_step(seed: int, lengths: list[int], group_size: int = 3):
-    """Per-sequence features, sampled ids, old/rollout/ref log-probs and group advantages."""
+    """Per-sequence features, sampled ids, old/rollout log-probs and group advantages."""
     policy = TinyPolicy(seed=seed)
     g = torch.Generator().manual_seed(seed + 100)
     seqs = []
@@ -33,7 +33,6 @@ def make_step(seed: int, lengths: list[int], group_size: int = 3):
         seqs.append({
             "feats": feats, "ids": ids, "old": old,
             "rollout": old + 0.3 * torch.randn(n, generator=g, dtype=F64),
-            "ref": now + 0.2 * torch.randn(n, generator=g, dtype=F64),
         })
     rewards = torch.rand(len(lengths), generator=g, dtype=F64)
     adv, _ = group_advantages(rewards, torch.arange(len(lengths)) // group_size)
@@ -54,10 +53,9 @@ def micro_batch(policy: TinyPolicy, seqs: list[dict], side: str, extra_width: in
         ids[i, lo:lo + n] = s["ids"]
     old, mask = pad_rows([s["old"] for s in seqs], width, side, fill=float("nan"))
     rollout, _ = pad_rows([s["rollout"] for s in seqs], width, side, fill=float("inf"))
-    ref, _ = pad_rows([s["ref"] for s in seqs], width, side, fill=-1e6)
     logp = policy.logp(feats, ids)
     adv = torch.stack([s["adv"] for s in seqs])
-    return logp, old, adv, mask, dict(rollout_logp=rollout, ref_logp=ref)
+    return logp, old, adv, mask, dict(rollout_logp=rollout)
 
 
 SPLITS = [[[0, 1, 2, 3, 4, 5]], [[0, 1], [2, 3, 4, 5]], [[4], [0, 5], [1, 2, 3]]]
@@ -71,7 +69,7 @@ def test_micro_batch_split_sums_to_the_full_batch(loss_name, loss_agg):
     loss_fn = LOSSES[loss_name]
     eps = (0.03, 0.03) if loss_name.startswith("gspo") else (0.06, 0.06)
     common = dict(loss_agg=loss_agg, global_num_seqs=len(lengths), global_num_tokens=sum(lengths),
-                  kl_coef=0.05, tis_cap=2.0)
+                  tis_cap=2.0)
     results = []
     for split_no, split in enumerate(SPLITS):
         total_loss = torch.zeros((), dtype=F64)
@@ -134,10 +132,15 @@ def slice_row(t: torch.Tensor, lo: int, hi: int, context: torch.Tensor) -> torch
     return torch.cat([context, t[0, lo:hi]]).unsqueeze(0)
 
 
-@pytest.mark.parametrize("advantages", ["seq", "token"])
-@pytest.mark.parametrize("unit", ["sequence", "turn"])
-@pytest.mark.parametrize("tis", [False, True])
-def test_sliced_trajectory_gradient_equals_unsliced(advantages, unit, tis):
+# The token form takes per-token advantages and stays exact with TIS; the sequence form takes
+# per-sequence advantages, and with TIS each slice spreads its own mean weight (not exact).
+SLICED_CASES = [(form, advantages, unit, tis)
+                for form in ["seq", "token"] for advantages in ["seq", "token"] for unit in ["sequence", "turn"]
+                for tis in [False, True] if form == "token" or (advantages == "seq" and not tis)]
+
+
+@pytest.mark.parametrize("form, advantages, unit, tis", SLICED_CASES)
+def test_sliced_trajectory_gradient_equals_unsliced(form, advantages, unit, tis):
     policy, feats, ids, mask, turns, old, rollout, adv_seq, adv_tok, cuts = sliced_setup(3)
     adv = adv_seq if advantages == "seq" else adv_tok
     seg = turns if unit == "turn" else None
@@ -145,7 +148,7 @@ def test_sliced_trajectory_gradient_equals_unsliced(advantages, unit, tis):
     extras = dict(rollout_logp=rollout, tis_cap=1.5) if tis else {}
 
     # Unsliced: both trajectories whole, in one call.
-    full_loss, full_m = gspo_loss(policy.logp(feats, ids), old, adv, mask, *eps, loss_form="token",
+    full_loss, full_m = gspo_loss(policy.logp(feats, ids), old, adv, mask, *eps, loss_form=form,
                                   segment_ids=seg, **extras)
     full_grad = policy.grad_of(full_loss)
     assert full_grad.abs().sum() > 0
@@ -191,7 +194,7 @@ def test_sliced_trajectory_gradient_equals_unsliced(advantages, unit, tis):
         mb = stack(rows)
         tis_kw = dict(rollout_logp=mb["rollout"], tis_cap=1.5) if tis else {}
         loss, _ = gspo_loss(policy.logp(mb["feats"], mb["ids"]), mb["old"], mb["adv"], mb["mask"], *eps,
-                            loss_form="token", seq_log_ratio=mb["lr"], seq_num_tokens=mb["n"],
+                            loss_form=form, seq_log_ratio=mb["lr"], seq_num_tokens=mb["n"],
                             segment_ids=mb["seg"] if seg is not None else None,
                             global_num_seqs=2, **tis_kw)
         total_loss = total_loss + loss.detach()
@@ -206,22 +209,29 @@ def test_sliced_trajectory_gradient_equals_unsliced(advantages, unit, tis):
         mb = stack(rows)
         tis_kw = dict(rollout_logp=mb["rollout"], tis_cap=1.5) if tis else {}
         loss, _ = gspo_loss(policy.logp(mb["feats"], mb["ids"]), mb["old"], mb["adv"], mb["mask"], *eps,
-                            loss_form="token", seq_log_ratio=mb["lr"],
+                            loss_form=form, seq_log_ratio=mb["lr"],
                             segment_ids=mb["seg"] if seg is not None else None, global_num_seqs=2, **tis_kw)
         wrong += policy.grad_of(loss)
     assert (wrong - full_grad).abs().max() > 1e-6
 
 
-def test_sliced_token_form_matches_unsliced_seq_form():
-    # For per-sequence advantages the slices, through the token form, reproduce the plain
-    # sequence-form GSPO gradient of the whole trajectory.
+@pytest.mark.parametrize("name", ["gspo", "gspo_token"])
+def test_sliced_gspo_forms_match_the_naive_unsliced_reference(name):
+    # For per-sequence advantages both GSPO forms, run on slices with the whole trajectory's
+    # ratio and token count, reproduce the naive sequence-level GSPO gradient of the whole
+    # trajectories: (1/N) sum_i -min(s_i A_i, clip(s_i) A_i), differentiated through s_i.
     policy, feats, ids, mask, _, old, _, adv_seq, _, cuts = sliced_setup(4)
-    full_loss, _ = gspo_loss(policy.logp(feats, ids), old, adv_seq, mask, 0.02, 0.02, loss_form="seq")
-    full_grad = policy.grad_of(full_loss)
+    whole = policy.logp(feats, ids)
+    seqs = [Seq(logp=whole[i][mask[i]], old=old[i][mask[i]], adv=adv_seq[i]) for i in range(2)]
+    ref = naive_gspo(seqs, 0.02, 0.02)
+    ref_grad = policy.grad_of(ref)
+    assert ref_grad.abs().sum() > 0
     with torch.no_grad():
         lr = sequence_log_ratio(policy.logp(feats, ids), old, mask)
+    loss_fn = get_loss(name)
     total = torch.zeros_like(policy.weight)
     value = 0.0
+    clipped = 0.0
     for lo, hi in cuts + [(None, None)]:
         if lo is None:   # trajectory B, whole
             args = (policy.logp(feats[1:], ids[1:]), old[1:], adv_seq[1:], mask[1:])
@@ -229,12 +239,28 @@ def test_sliced_token_form_matches_unsliced_seq_form():
         else:
             args = (policy.logp(feats[:1, lo:hi], ids[:1, lo:hi]), old[:1, lo:hi], adv_seq[:1], mask[:1, lo:hi])
             kw = dict(seq_log_ratio=lr[:1], seq_num_tokens=mask[:1].sum(-1))
-        loss, _ = gspo_loss(*args, 0.02, 0.02, loss_form="token", global_num_seqs=2, **kw)
+        loss, m = loss_fn(*args, eps_low=0.02, eps_high=0.02, global_num_seqs=2, **kw)
         value += loss.item()
+        clipped += m["clip_frac"]
         total += policy.grad_of(loss)
-    assert value == pytest.approx(full_loss.item(), rel=1e-12)
-    torch.testing.assert_close(total, full_grad, rtol=1e-10, atol=1e-13)
-    assert full_grad.abs().sum() > 0
+    # s_A = 1.019 with A > 0 stays inside [0.98, 1.02]; s_B = 0.964 with A < 0 is clipped.
+    assert clipped == 1.0
+    assert value == pytest.approx(ref.item(), rel=1e-12)
+    torch.testing.assert_close(total, ref_grad, rtol=1e-10, atol=1e-13)
+
+
+def test_sliced_sequence_form_needs_the_whole_trajectory_ratio():
+    # Control: a slice that computes its ratio from its own tokens gets a different value
+    # and gradient than the trajectory's sequence ratio gives.
+    policy, feats, ids, mask, _, old, _, adv_seq, _, cuts = sliced_setup(4)
+    full_loss, _ = gspo_loss(policy.logp(feats[:1], ids[:1]), old[:1], adv_seq[:1], mask[:1], 0.02, 0.02)
+    full_grad = policy.grad_of(full_loss)
+    total = torch.zeros_like(policy.weight)
+    for lo, hi in cuts:
+        loss, _ = gspo_loss(policy.logp(feats[:1, lo:hi], ids[:1, lo:hi]), old[:1, lo:hi], adv_seq[:1],
+                            mask[:1, lo:hi], 0.02, 0.02, seq_num_tokens=mask[:1].sum(-1))
+        total += policy.grad_of(loss)
+    assert (total - full_grad).abs().max() > 1e-6
 
 
 def test_sliced_grpo_needs_only_the_token_counts():
