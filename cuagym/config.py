@@ -10,10 +10,9 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Literal, Optional
+from typing import ClassVar, Literal, Optional
 
 from cuagym.configbase import ConfigError, cfg, describe, load, to_dict
-from cuagym.synth.config import SynthConfig
 
 CONFIG_DIR = Path(__file__).resolve().parent.parent / "configs"
 
@@ -31,7 +30,6 @@ class ModelConfig:
 
 @dataclass(frozen=True)
 class HubConfig:
-    apps: list[str] = cfg(["all"], "hub apps to serve: ['all'] or names such as ['mail', 'calendar']")
     hardened: bool = cfg(True, "hardened State API: the page never holds the sid or the admin token")
     host: str = cfg("127.0.0.1", "address the hub binds on each node")
     urls: dict[str, str] = cfg({}, "use an already running hub: app name -> base URL (empty = start one per node)")
@@ -241,7 +239,12 @@ class Config:
     sft: SFTConfig = field(default_factory=SFTConfig, metadata={"help": "supervised warm start on golden UI trajectories"})
     wandb: WandbConfig = field(default_factory=WandbConfig, metadata={"help": "tracking"})
     cluster: ClusterConfig = field(default_factory=ClusterConfig, metadata={"help": "machines and GPUs"})
-    synth: SynthConfig = field(default_factory=SynthConfig, metadata={"help": "the tuple synthesis pipeline"})
+
+    # Sections that a command above the core adds by extending this class (``synth``:
+    # ``cuagym.synth.config.SynthRunConfig``); named here only so that a config carrying one is
+    # refused with the command that reads it.
+    OTHER_SECTIONS: ClassVar[dict[str, str]] = {
+        "synth": "read by `cuagym synth` only (cuagym.synth.config.load_synth_config)"}
 
 
 def load_config(path: str | Path | None = None, overrides: list[str] | None = None) -> Config:

@@ -7,6 +7,11 @@ choices. Nothing falls back silently to a default.
 
 YAML files may inherit: ``base: base.yaml`` (relative to the file) is loaded first and the
 file's keys are merged over it.
+
+A command that needs a section the core ``Config`` lacks (``cuagym synth``: ``synth``) extends
+the class with a frozen dataclass subclass that adds the section, and loads that class; the
+base class may name such sections in a ``OTHER_SECTIONS`` class variable (section -> who reads
+it), so that any other command refuses them saying where they belong.
 """
 
 from __future__ import annotations
@@ -136,6 +141,9 @@ def _unknown_key(cls: type, key: str, prefix: str) -> ConfigError:
     valid = list(_fields(cls))
     near = difflib.get_close_matches(key, valid, n=1)
     hint = f" (did you mean {near[0]!r}?)" if near else ""
+    elsewhere = getattr(cls, "OTHER_SECTIONS", {}).get(key)
+    if elsewhere:  # a section another command's config class adds (e.g. synth)
+        hint = f": the {key!r} section is {elsewhere}, not by this command"
     where = f"{prefix}.{key}" if prefix else key
     return ConfigError(f"unknown config key {where!r}{hint}; valid keys{' under ' + prefix if prefix else ''}: "
                        + ", ".join(valid))

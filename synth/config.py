@@ -1,10 +1,21 @@
-"""Settings of the synthesis pipeline (the ``synth`` section of a config; ``configs/synth.yaml``)."""
+"""Settings of the synthesis pipeline: the ``synth`` section, which only ``cuagym synth`` reads.
+
+The core run config (:class:`cuagym.config.Config`) does not know this package. ``cuagym synth``
+loads :class:`SynthRunConfig`, the run config extended with the ``synth`` section (it still needs
+``hub``, ``rollout`` and ``model`` for the teacher's rollouts)::
+
+    cfg = load_synth_config("configs/synth.yaml", ["synth.max_rounds=5"])
+
+Every other command loads the core ``Config`` and refuses a ``synth`` section, naming this one.
+"""
 
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from pathlib import Path
 
-from cuagym.configbase import cfg
+from cuagym.config import Config
+from cuagym.configbase import cfg, load
 
 
 @dataclass(frozen=True)
@@ -88,3 +99,16 @@ class SynthConfig:
         if self.max_state_chars < 1000 or self.script_timeout_s <= 0:
             return "synth.max_state_chars must be >= 1000 and synth.script_timeout_s > 0"
         return None
+
+
+@dataclass(frozen=True)
+class SynthRunConfig(Config):
+    """The run config of ``cuagym synth``: every core section plus ``synth``."""
+
+    synth: SynthConfig = field(default_factory=SynthConfig,
+                               metadata={"help": "the tuple synthesis pipeline (read by cuagym synth)"})
+
+
+def load_synth_config(path: str | Path | None = None, overrides: list[str] | None = None) -> SynthRunConfig:
+    """Load a synthesis config (``configs/synth.yaml``) and apply dotted overrides; raises ConfigError."""
+    return load(SynthRunConfig, path, overrides)

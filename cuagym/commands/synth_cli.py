@@ -48,7 +48,8 @@ def parser() -> argparse.ArgumentParser:
 
 
 def _config(args: argparse.Namespace):
-    from cuagym.config import ConfigError, load_config
+    from cuagym.config import ConfigError
+    from cuagym.synth.config import load_synth_config
 
     bad = [o for o in args.overrides if "=" not in o]
     if bad:
@@ -64,7 +65,7 @@ def _config(args: argparse.Namespace):
     # Flags are applied as quoted YAML strings or plain numbers, after the file and overrides.
     over += [f"{k}={json.dumps(v)}" for k, v in flags.items() if v is not None]
     try:
-        return load_config(args.config, over)
+        return load_synth_config(args.config, over)
     except ConfigError as e:
         raise UsageError(str(e)) from None
 

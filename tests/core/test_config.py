@@ -36,12 +36,14 @@ def test_tiny_overrides_base_and_gpu_configs_name_the_models():
 def test_dotted_overrides_are_typed():
     cfg = load_config(CONFIG_DIR / "tiny.yaml", ["rollout.group_size=6", "learner.lr=3e-4",
                                                  "learner.betas=[0.9, 0.95]", "gspo.tis_cap=2",
-                                                 "hub.apps=[mail, calendar]", "train.run_dir=/tmp/x"])
+                                                 "train.task_filter=[mail, calendar.go_today]",
+                                                 "hub.urls={notes: 'http://h:1'}", "train.run_dir=/tmp/x"])
     assert cfg.rollout.group_size == 6
     assert cfg.learner.lr == pytest.approx(3e-4) and isinstance(cfg.learner.lr, float)
     assert cfg.learner.betas == (0.9, 0.95)
     assert cfg.gspo.tis_cap == 2.0
-    assert cfg.hub.apps == ["mail", "calendar"]
+    assert cfg.train.task_filter == ["mail", "calendar.go_today"]
+    assert cfg.hub.urls == {"notes": "http://h:1"}
     assert cfg.train.run_dir == "/tmp/x"
 
 
@@ -153,12 +155,47 @@ def test_cli_unknown_commands_and_flags():
 
 
 def test_synth_config_loads_and_refuses_bad_values():
-    cfg = load_config(CONFIG_DIR / "synth.yaml", ["synth.vote.judges=5"])
+    from cuagym.synth.config import SynthRunConfig, load_synth_config
+
+    cfg = load_synth_config(CONFIG_DIR / "synth.yaml", ["synth.vote.judges=5"])
+    assert isinstance(cfg, SynthRunConfig) and isinstance(cfg, Config)
     assert cfg.synth.vote.judges == 5 and cfg.synth.max_rounds == 4
     assert (cfg.synth.teacher.min_success, cfg.synth.teacher.max_success) == (0.25, 0.875)
+    assert cfg.rollout.max_turns == 15 and cfg.gspo.eps_low == 3e-4      # the core sections, from base.yaml
     with pytest.raises(ConfigError, match="0 <= min_success <= max_success <= 1"):
-        load_config(CONFIG_DIR / "synth.yaml", ["synth.teacher.min_success=0.9", "synth.teacher.max_success=0.5"])
+        load_synth_config(CONFIG_DIR / "synth.yaml", ["synth.teacher.min_success=0.9", "synth.teacher.max_success=0.5"])
     with pytest.raises(ConfigError, match="synth.vote.judges must be >= 1, got 0"):
-        load_config(None, ["synth.vote.judges=0"])
+        load_synth_config(None, ["synth.vote.judges=0"])
     with pytest.raises(ConfigError, match="unknown config key 'synth.llm.url'"):
-        load_config(None, ["synth.llm.url=http://x"])
+        load_synth_config(None, ["synth.llm.url=http://x"])
+    with pytest.raises(ConfigError, match="unknown config key 'rollout.bogus'"):
+        load_synth_config(None, ["rollout.bogus=1"])
+
+
+@pytest.mark.parametrize("path, overrides", [(CONFIG_DIR / "synth.yaml", []), (None, ["synth.max_rounds=5"])])
+def test_training_config_refuses_the_synth_section_naming_its_command(path, overrides):
+    """The core config does not know the synthesis package: its section is refused, saying who reads it."""
+    with pytest.raises(ConfigError) as e:
+        load_config(path, overrides)
+    msg = str(e.value)
+    assert "unknown config key 'synth'" in msg and "cuagym synth" in msg and "valid keys: model" in msg, msg
+    assert not hasattr(Config(), "synth")
+
+
+def test_cli_config_keys_and_show_cover_the_synth_section():
+    r = _cli("config", "keys")
+    assert r.returncode == 0, r.stderr
+    keys = [line.split()[0] for line in r.stdout.splitlines()]
+    assert "synth.teacher.min_success" in keys and "rollout.group_size" in keys
+    r = _cli("config", "keys", "--for", "train")
+    assert r.returncode == 0 and "rollout.group_size" in r.stdout and "synth." not in r.stdout
+    r = _cli("config", "show", "--config", "configs/synth.yaml", "synth.vote.judges=5")
+    assert r.returncode == 0, r.stderr
+    assert "judges: 5" in r.stdout and "max_success: 0.875" in r.stdout and "group_size:" in r.stdout
+    r = _cli("config", "check", "--config", "configs/tiny.yaml", "synth.max_rounds=2")   # a synth override: synth's class
+    assert r.returncode == 0 and r.stdout.startswith("ok"), r.stderr
+    r = _cli("config", "check", "--config", "configs/synth.yaml", "synth.max_round=2")
+    assert r.returncode == 2 and "did you mean 'max_rounds'" in r.stderr
+    r = subprocess.run([sys.executable, "-m", "cuagym.config_cli", "check", "--config", "configs/none.yaml"],
+                       capture_output=True, text=True, cwd=REPO)      # launch/train_tiny.sh runs it as a module
+    assert r.returncode == 2 and "config file not found" in r.stderr
