@@ -21,7 +21,7 @@ import cuagym
 COMMANDS: dict[str, tuple[str, str]] = {
     "hub": ("cuagym.hub.cli", "serve or list the mock web apps"),
     "config": ("cuagym.config_cli", "show, check or document configs"),
-    "model": ("cuagym.modeling.cli", "build the tiny policy or inspect a checkpoint"),
+    "model": ("cuagym.commands.model_cli", "build the tiny policy or inspect a checkpoint"),
     "data": ("cuagym.commands.data_cli", "validate tuples, import CUA-Gym tuples, write manifests"),
     "export": ("cuagym.commands.export_cli", "export a training checkpoint as a Hugging Face model"),
     "train": ("cuagym.commands.train_cli", "train a policy with GSPO (sync or one-step async)"),

@@ -5,7 +5,9 @@
 
 ``smoke`` serves one hub app, takes a screenshot of it in Chromium, renders the chat the
 agent would see, runs a forward pass and generates one turn, and prints what happened
-(token counts, image tokens, the generated text and its mean log-prob).
+(token counts, image tokens, the generated text and its mean log-prob). ``smoke`` needs the hub
+and the rollout task page, which is why this command lives with the commands and not in
+``cuagym.modeling`` (the core, which imports neither).
 """
 
 from __future__ import annotations
