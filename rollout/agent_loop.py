@@ -65,6 +65,9 @@ class LoopConfig:
     frame: str = "relative_999"
     episode_timeout_s: float = 600.0
     sampling: SamplingParams = SamplingParams()
+    # Size of the screenshot the model is shown: the extent of the "image" (absolute-pixel) frame.
+    # None = the captured screenshot's own size.
+    image_size: tuple[int, int] | None = None
 
 
 def feedback_text(errors: list[str], results: list[ActionResult], dropped: int) -> str:
@@ -152,7 +155,7 @@ class Episode:
         actions = parsed.actions[: cfg.max_actions_per_turn]
         if self.geometry is None:
             w, h = self.shots[-1].size
-            self.geometry = Geometry((w, h), (w, h))
+            self.geometry = Geometry((w, h), tuple(cfg.image_size) if cfg.image_size else (w, h))
         self._turn = (out, text, parsed, actions, len(parsed.actions) - len(actions), gen_seconds)
         return actions
 

@@ -68,16 +68,30 @@ def rollout_batch(tuples: Sequence[TaskTuple], group_size: int, pool: EnvSource,
     return out
 
 
+def by_app(trajs: Sequence[Trajectory], *, failures: bool = False) -> dict[str, list[Trajectory]]:
+    """Trajectories per app (a multi-app tuple's apps joined with '+'), sorted by app; environment
+    failures are left out unless ``failures``. The one grouping every report uses."""
+    out: dict[str, list[Trajectory]] = defaultdict(list)
+    for t in trajs:
+        if failures or t.termination != "env_failure":
+            out["+".join(t.apps)].append(t)
+    return dict(sorted(out.items()))
+
+
+def summary_metrics(trajs: Sequence[Trajectory]) -> dict[str, float]:
+    """:func:`group_metrics` without the section prefix, plus invalid calls and env steps (for reports)."""
+    m = {k.split("/", 1)[1]: v for k, v in group_metrics(trajs).items()}
+    m["invalid_calls"] = float(sum(t.num_invalid for t in trajs if t.termination != "env_failure"))
+    m["env_steps"] = float(sum(len(t.steps) for t in trajs))
+    return m
+
+
 def batch_metrics(groups: Sequence[Sequence[Trajectory]], failures: Sequence[EnvFailureRecord], *,
                   env_steps: int, seconds: float, generate_calls: int) -> dict[str, float]:
     """:func:`group_metrics` over the whole batch, per-app success, env failure counts and throughput."""
     trajs = [t for g in groups for t in g]
     m = group_metrics(trajs)
-    by_app: dict[str, list[Trajectory]] = defaultdict(list)
-    for t in trajs:
-        if t.termination != "env_failure":
-            by_app["+".join(t.apps)].append(t)
-    for app, ts in sorted(by_app.items()):
+    for app, ts in by_app(trajs).items():
         m[f"rollout/success_rate/{app}"] = sum(t.reward == 1.0 for t in ts) / len(ts)
     m["rollout/env_failure_events"] = float(len(failures))
     m["rollout/env_retries"] = float(sum(f.retried for f in failures))

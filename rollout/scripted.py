@@ -16,7 +16,10 @@ from cuagym.rollout.toolcalls import render_tool_call
 
 
 class GoldenEngine:
-    def __init__(self, tuples: list[TaskTuple], tokenizer: Any, frame: str = "relative_999") -> None:
+    def __init__(self, tuples: list[TaskTuple], tokenizer: Any, frame: str = "relative_999",
+                 image_size: tuple[int, int] | None = None) -> None:
+        """``image_size``: the screenshot size the model is shown (the "image" frame's extent;
+        None = the viewport the plan was recorded in)."""
         self.tok = tokenizer
         self.frame = frame
         self.plans: dict[str, tuple[list[list[Action]], Geometry]] = {}
@@ -24,7 +27,7 @@ class GoldenEngine:
             g = t.golden_actions()
             if g is not None:
                 vp = tuple(g.viewport)
-                self.plans[t.id] = (g.actions(), Geometry(vp, vp))
+                self.plans[t.id] = (g.actions(), Geometry(vp, tuple(image_size) if image_size else vp))
 
     def _text(self, tuple_id: str, turn: int) -> str:
         plan = self.plans.get(tuple_id)

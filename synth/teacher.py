@@ -8,15 +8,18 @@ server (a served vision-language model), or a local checkpoint folder.
 
 from __future__ import annotations
 
-import argparse
 import contextlib
 from dataclasses import asdict, dataclass
 from pathlib import Path
-from typing import Any
+from typing import Any, Callable
 
 from cuagym.actions import Action, Geometry, convert
-from cuagym.commands.rollout_cli import GroupRunner, InProcessEnvs, build_policy_side, loop_parts, policy_kind
 from cuagym.data.format import TaskTuple
+from cuagym.rollout.batch import rollout_batch
+from cuagym.rollout.setup import environment, loop_config, policy_kind, policy_side
+
+# Rolls one task out as a group of episodes and returns its scored trajectories.
+GroupRunner = Callable[[TaskTuple], list]
 
 
 @dataclass
@@ -52,7 +55,7 @@ def band_decision(successes: int, scored: int, env_failures: int, min_success: f
 def verify(t: TaskTuple, run_group: GroupRunner, min_success: float,
            max_success: float) -> tuple[RolloutVerdict, list]:
     """The band decision on the teacher's rollouts of ``t``, and the trajectories."""
-    trajs = run_group(t, f"teacher-{t.id}")
+    trajs = run_group(t)
     scored = [x for x in trajs if x.reward is not None]
     wins = sum(1 for x in scored if x.reward == 1.0)
     return band_decision(wins, len(scored), len(trajs) - len(scored), min_success, max_success), trajs
@@ -82,29 +85,27 @@ class TeacherRunner:
     def __init__(self, run_group: GroupRunner, geometry: Geometry) -> None:
         self.run_group, self.geometry = run_group, geometry
 
-    def __call__(self, t: TaskTuple, group_id: str) -> list:
-        return self.run_group(t, group_id)
+    def __call__(self, t: TaskTuple) -> list:
+        return self.run_group(t)
 
 
 @contextlib.contextmanager
 def teacher_runner(cfg: Any, hub_urls: dict[str, str], admin_token: str, run_dir: Path):
-    """A GroupRunner rolling tasks out ``synth.teacher.rollouts`` times with ``synth.teacher.policy``."""
-    from dataclasses import replace
+    """A GroupRunner rolling tasks out ``synth.teacher.rollouts`` times with ``synth.teacher.policy``
+    on a browser pool (``rollout.env_*``) against the running hub ``hub_urls``."""
+    import os
 
     tc = cfg.synth.teacher
     if not tc.policy or tc.policy == "golden":
         raise ValueError(f"synth.teacher.policy {tc.policy!r}: give a server URL or a checkpoint folder")
-    if policy_kind(tc.policy) == "url":
-        cfg = replace(cfg, rollout=replace(cfg.rollout, engine="openai"))
-    elif policy_kind(tc.policy) == "path":
-        if not Path(tc.policy).is_dir():
-            raise ValueError(f"synth.teacher.policy {tc.policy!r}: no such checkpoint folder")
-        cfg = replace(cfg, model=replace(cfg.model, path=tc.policy))
-    args = argparse.Namespace(policy=tc.policy, tokenizer="", served_model=tc.served_model,
-                              api_key_env=tc.api_key_env)
+    if policy_kind(tc.policy) == "path" and not Path(tc.policy).is_dir():
+        raise ValueError(f"synth.teacher.policy {tc.policy!r}: no such checkpoint folder")
+    side = policy_side(cfg, tc.policy, served_model=tc.served_model,
+                       api_key=os.environ.get(tc.api_key_env, "") if tc.api_key_env else "")
     r = cfg.rollout
-    engine, tok, improc, wants_chat = build_policy_side(cfg, args, [])
-    builder, loop_cfg = loop_parts(r, tok, improc, wants_chat)
-    with InProcessEnvs(hub_urls, admin_token, tc.rollouts, (r.screen_width, r.screen_height)) as envs:
-        yield TeacherRunner(envs.runner(engine, builder, tok, loop_cfg, run_dir),
-                            Geometry((r.screen_width, r.screen_height), (r.image_width, r.image_height)))
+    loop = loop_config(r)
+    with environment(cfg, sorted(hub_urls), slots=tc.rollouts, endpoints=(hub_urls, admin_token)) as pool:
+        def run(t: TaskTuple) -> list:
+            return rollout_batch([t], tc.rollouts, pool, side.engine, side.builder, side.tokenizer, loop, run_dir)[0]
+
+        yield TeacherRunner(run, Geometry((r.screen_width, r.screen_height), (r.image_width, r.image_height)))

@@ -40,8 +40,8 @@ from cuagym.gspo import group_advantages
 from cuagym.rollout.batch import rollout_batch
 from cuagym.scaffold import StepRecord
 from cuagym.train.checkpoint import list_checkpoints, load_checkpoint, save_checkpoint
-from cuagym.train.evaluate import (environment, evaluate, load_tuples, loop_config, make_builder, make_engine,
-                                   success_table)
+from cuagym.rollout.setup import environment, load_tuples, loop_config, make_builder, make_engine
+from cuagym.train.evaluate import evaluate, success_table
 from cuagym.train.samples import TrainSample, samples_from_trajectory
 from cuagym.train.tracking import Tracker
 
@@ -158,8 +158,8 @@ def train(cfg: Config, *, resume: bool = False, log: Callable[[str], None] | Non
     source = initial_policy_path(cfg)
     policy = load_policy(source, dtype=cfg.model.dtype, attn_implementation=cfg.model.attn_implementation)
     engine_policy = load_policy(source, dtype=cfg.model.dtype, attn_implementation=cfg.model.attn_implementation)
-    builder, tok = make_builder(policy, rc), policy.tokenizer
-    engine = make_engine(engine_policy.model, builder, tok)
+    builder, tok = make_builder(policy.tokenizer, policy.processor.image_processor, rc), policy.tokenizer
+    engine = make_engine(cfg, policy=engine_policy)
     learner = Learner(policy, cfg.learner, gspo, model_cfg=cfg.model,
                       total_steps=tc.steps * cfg.learner.minibatches_per_rollout)
     start, wandb_id = 0, None

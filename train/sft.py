@@ -16,6 +16,7 @@ trajectory must not teach the policy.
 
 from __future__ import annotations
 
+import dataclasses
 import json
 import random
 import time
@@ -36,17 +37,18 @@ from cuagym.train.samples import TrainSample, collate, samples_from_trajectory
 
 
 def golden_trajectories(tuples: Sequence[Any], pool: Any, builder: ContextBuilder, tokenizer: Any,
-                        frame: str, run_dir: str | Path | None = None) -> tuple[list[Trajectory], list[str]]:
-    """Replay every tuple's golden UI trajectory once; (trajectories that scored 1, problems)."""
+                        loop: LoopConfig, run_dir: str | Path | None = None) -> tuple[list[Trajectory], list[str]]:
+    """Replay every tuple's golden UI trajectory once, as tool calls in ``loop``'s coordinate frame;
+    (trajectories that scored 1, problems)."""
     with_plan = [t for t in tuples if t.golden_actions() is not None]
     problems = [f"{t.id}: no golden_actions.json" for t in tuples if t.golden_actions() is None]
     if not with_plan:
         raise ValueError("none of the tuples has a golden UI trajectory (golden_actions.json); nothing to imitate")
     longest = max(len(t.golden_actions().actions()) for t in with_plan)
     # One turn more than the longest plan: the engine answers "terminate" after the last step.
-    loop = LoopConfig(max_turns=longest + 1, frame=frame, sampling=SamplingParams(temperature=0.0))
-    groups = rollout_batch(with_plan, 1, pool, GoldenEngine(with_plan, tokenizer, frame), builder, tokenizer,
-                           loop, run_dir)
+    loop = dataclasses.replace(loop, max_turns=longest + 1, sampling=SamplingParams(temperature=0.0))
+    engine = GoldenEngine(with_plan, tokenizer, loop.frame, image_size=loop.image_size)
+    groups = rollout_batch(with_plan, 1, pool, engine, builder, tokenizer, loop, run_dir)
     good = []
     for t, (traj,) in zip(with_plan, groups):
         if traj.reward == 1.0:
@@ -112,7 +114,7 @@ def train_sft(model: Any, samples: Sequence[TrainSample], cfg: SFTConfig, pad_to
 def run_sft(cfg: Config, *, log: Callable[[str], None] = print) -> dict[str, Any]:
     """The whole warm start: replay golden trajectories, train, save to ``cfg.sft.out_dir``."""
     from cuagym.modeling import load_policy
-    from cuagym.train.evaluate import environment, load_tuples, make_builder
+    from cuagym.rollout.setup import apps_of, environment, load_tuples, loop_config, make_builder
     from cuagym.train.export import export_model
 
     sc = cfg.sft
@@ -120,10 +122,10 @@ def run_sft(cfg: Config, *, log: Callable[[str], None] = print) -> dict[str, Any
     torch.manual_seed(sc.seed)
     tuples = load_tuples(sc.tuples or cfg.train.tuples, sc.task_filter or cfg.train.task_filter)
     policy = load_policy(cfg.model.path, dtype=cfg.model.dtype, attn_implementation=cfg.model.attn_implementation)
-    builder = make_builder(policy, cfg.rollout)
+    builder = make_builder(policy.tokenizer, policy.processor.image_processor, cfg.rollout)
     t0 = time.monotonic()
-    with environment(cfg, [a for t in tuples for a in t.apps]) as pool:
-        trajs, problems = golden_trajectories(tuples, pool, builder, policy.tokenizer, cfg.rollout.coordinate_frame,
+    with environment(cfg, apps_of(tuples)) as pool:
+        trajs, problems = golden_trajectories(tuples, pool, builder, policy.tokenizer, loop_config(cfg.rollout),
                                               out / "golden")
     for p in problems:
         log(f"sft: skipped {p}")

@@ -36,8 +36,8 @@ def main(argv: list[str] | None = None) -> int:
         print(f"cuagym eval: {err}", file=sys.stderr)
         return 2
     from cuagym.modeling import load_policy
-    from cuagym.train.evaluate import (environment, evaluate, load_tuples, loop_config, make_builder, make_engine,
-                                       success_table)
+    from cuagym.rollout.setup import apps_of, environment, load_tuples, loop_config, make_builder, make_engine
+    from cuagym.train.evaluate import evaluate, success_table
 
     try:
         tuples = load_tuples(args.tuples, args.filter)
@@ -45,9 +45,9 @@ def main(argv: list[str] | None = None) -> int:
     except (FileNotFoundError, ValueError) as err:
         print(f"cuagym eval: {err}", file=sys.stderr)
         return 2
-    builder = make_builder(policy, cfg.rollout)
-    engine = make_engine(policy.model, builder, policy.tokenizer)
-    with environment(cfg, [a for t in tuples for a in t.apps]) as pool:
+    builder = make_builder(policy.tokenizer, policy.processor.image_processor, cfg.rollout)
+    engine = make_engine(cfg, policy=policy)
+    with environment(cfg, apps_of(tuples)) as pool:
         rep = evaluate(tuples, args.group_size, pool, engine, builder, policy.tokenizer,
                        loop_config(cfg.rollout, args.temperature), args.run_dir, policy=str(args.policy))
     print(success_table(rep))

@@ -133,10 +133,13 @@ def run(args: argparse.Namespace) -> int:
         return 2
     import contextlib
 
-    from cuagym.commands.rollout_cli import _hub
+    from cuagym.rollout.setup import SetupError, hub_endpoints
 
     with contextlib.ExitStack() as stack:
-        urls, token = stack.enter_context(_hub(cfg, apps))
+        try:
+            urls, token = stack.enter_context(hub_endpoints(cfg, apps))
+        except SetupError as e:
+            raise UsageError(str(e)) from None
         teacher = None
         if cfg.synth.teacher.policy:
             from cuagym.synth.teacher import teacher_runner

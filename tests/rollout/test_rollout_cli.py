@@ -13,16 +13,14 @@ from PIL import Image
 
 from cuagym.commands.rollout_cli import main
 from cuagym.commands.view_cli import main as view_main
-from cuagym.data.sandbox import sandbox_available
 from cuagym.rollout.trajectory import iter_trajectories
 
-from .test_openai_engine import OpenAIDouble, completion
+from ..openai_double import OpenAIDouble, completion
 
-needs_sandbox = pytest.mark.skipif(sandbox_available() is not None, reason=str(sandbox_available()))
 TUPLE = "notes.add_tag.apartment_urgent"
 
 
-@needs_sandbox
+@pytest.mark.usefixtures("sandbox")
 def test_golden_policy_solves_the_tuple_and_the_run_is_viewable(tmp_path, capsys):
     out = tmp_path / "golden"
     rc = main(["--config", "configs/tiny.yaml", "--tuples", "data/tuples/notes", "--only", TUPLE, "--policy", "golden",
@@ -38,15 +36,16 @@ def test_golden_policy_solves_the_tuple_and_the_run_is_viewable(tmp_path, capsys
     assert json.loads(printed.out[printed.out.index("{"):]) == summary
     assert f"[1/1 groups] {TUPLE}: rewards 1,1" in printed.err
     trajs = list(iter_trajectories(out))
-    assert sorted(t.traj_id for t in trajs) == [f"{TUPLE}-g0-0", f"{TUPLE}-g0-1"]
+    group = trajs[0].group_id  # one group of two episodes: GROUP-0 and GROUP-1
+    assert group.startswith(f"{TUPLE}-") and sorted(t.traj_id for t in trajs) == [f"{group}-0", f"{group}-1"]
     assert all(t.reward == 1.0 and t.termination == "terminate" for t in trajs)
-    assert view_main([str(out)]) == 0 and (out / "view" / "t" / f"{TUPLE}-g0-0.html").exists()
+    assert view_main([str(out)]) == 0 and (out / "view" / "t" / f"{group}-0.html").exists()
     # A second run into the same directory would interleave trajectories: refused.
     assert main(["--tuples", "data/tuples/notes", "--policy", "golden", "--out", str(out)]) == 2
     assert "already holds trajectories" in capsys.readouterr().err
 
 
-@needs_sandbox
+@pytest.mark.usefixtures("sandbox")
 def test_a_served_policy_drives_the_rollout_over_http(tmp_path, capsys):
     def policy(body):
         # Turn 1 clicks through an OpenAI computer action in screenshot pixels; turn 2 terminates.
@@ -85,11 +84,17 @@ def test_a_served_policy_drives_the_rollout_over_http(tmp_path, capsys):
         assert all(math.isnan(v) for s in t.steps for v in s.logprobs)
 
 
-def test_bad_input_is_refused_with_the_reason(tmp_path, capsys, tiny_policy_dir):
-    def run(*argv):
+@pytest.fixture
+def run(capsys):
+    """``run(*argv)``: `cuagym rollout` with these arguments; returns (exit code, what it wrote to stderr)."""
+    def _run(*argv):
         rc = main(list(argv))
         return rc, capsys.readouterr().err
 
+    return _run
+
+
+def test_bad_input_is_refused_with_the_reason(tmp_path, run):
     out = ["--out", str(tmp_path / "o")]
     rc, err = run("--tuples", str(tmp_path / "missing"), "--policy", "golden", *out)
     assert rc == 2 and "no such directory" in err
@@ -109,17 +114,21 @@ def test_bad_input_is_refused_with_the_reason(tmp_path, capsys, tiny_policy_dir)
     assert rc == 2 and "no such file" in err
     rc, err = run("--tuples", "data/tuples/notes", "--policy", str(tmp_path / "no_policy"), *out)
     assert rc == 2 and "no such checkpoint directory" in err and "cuagym model build-tiny" in err
-    if sandbox_available() is None:
-        rc, err = run("--config", "configs/tiny.yaml", "--tuples", "data/tuples/notes", "--limit", "1", "--policy",
-                      str(tiny_policy_dir), *out, "rollout.engine=vllm")
-        assert rc == 2 and "rollout.engine=vllm needs the vllm package" in err
-        rc, err = run("--tuples", "data/tuples/notes", "--limit", "1", "--policy", "http://127.0.0.1:9/v1",
-                      "--out", str(tmp_path / "o2"), "--api-key-env", "")
-        assert rc == 1 and "ConnectionRefusedError" in err
+
+
+@pytest.mark.usefixtures("sandbox")
+def test_unusable_engine_or_server_is_refused_with_the_reason(tmp_path, run, tiny_policy_dir):
+    out = ["--out", str(tmp_path / "o")]
+    rc, err = run("--config", "configs/tiny.yaml", "--tuples", "data/tuples/notes", "--limit", "1", "--policy",
+                  str(tiny_policy_dir), *out, "rollout.engine=vllm")
+    assert rc == 2 and "rollout.engine=vllm needs the vllm package" in err
+    rc, err = run("--tuples", "data/tuples/notes", "--limit", "1", "--policy", "http://127.0.0.1:9/v1",
+                  "--out", str(tmp_path / "o2"), "--api-key-env", "")
+    assert rc == 1 and "ConnectionRefusedError" in err
 
 
 @pytest.mark.slow
-@needs_sandbox
+@pytest.mark.usefixtures("sandbox")
 def test_tiny_policy_group_of_four_records_token_ids_and_logprobs(tmp_path, capsys, tiny_policy_dir):
     out = tmp_path / "tiny"
     rc = main(["--config", "configs/tiny.yaml", "--tuples", f"data/tuples/notes/{TUPLE}", "--policy",

@@ -13,7 +13,7 @@ from PIL import Image
 from cuagym.config import load_config
 from cuagym.modeling.processor import build_image_processor
 from cuagym.modeling.tokenizer import build_tokenizer
-from cuagym.rollout.engines import make_engine
+from cuagym.rollout.setup import make_engine
 from cuagym.rollout.engines.base import GenRequest, SamplingParams
 from cuagym.rollout.engines.openai_compat import ChatContextBuilder
 from cuagym.rollout.engines.vllm_engine import (VLLMUnavailable, image_runs, sampled_logprobs, sampling_kwargs,

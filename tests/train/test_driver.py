@@ -29,7 +29,7 @@ from cuagym.modeling import load_policy
 from cuagym.rollout.trajectory import StepLog, Trajectory, iter_trajectories, load_trajectory
 from cuagym.scaffold import StepRecord
 from cuagym.train.driver import build_batch, train
-from cuagym.train.evaluate import make_builder
+from cuagym.rollout.setup import make_builder
 from cuagym.train.export import export_checkpoint
 from cuagym.train.logprobs import forward_logprobs
 from cuagym.train.samples import collate, samples_from_trajectory
@@ -145,7 +145,7 @@ def check_run(run: Path, policy_dir: Path, cfg, staleness: list[float]) -> None:
     # its recorded log-probs are the final policy's, and not the initial one's.
     final = load_policy(run / "policy", dtype="float32", attn_implementation="sdpa")
     initial = load_policy(policy_dir, dtype="float32", attn_implementation="sdpa")
-    builder = make_builder(final, cfg.rollout)
+    builder = make_builder(final.tokenizer, final.processor.image_processor, cfg.rollout)
     for traj_dir in trajs_by_version(run / "eval" / "step_000002")[2]:
         same, _ = recorded_vs(final.model, builder, traj_dir)
         _, moved = recorded_vs(initial.model, builder, traj_dir)
@@ -165,7 +165,7 @@ def test_two_sync_steps_end_to_end(tmp_path, tiny_policy_dir, coin_tuples):
     # those of the step-1 checkpoint.
     step1 = export_checkpoint(run / "checkpoints", tmp_path / "step1", tag="step_00000001")
     model1 = load_policy(step1, dtype="float32", attn_implementation="sdpa")
-    builder = make_builder(model1, cfg.rollout)
+    builder = make_builder(model1.tokenizer, model1.processor.image_processor, cfg.rollout)
     for traj_dir in trajs_by_version(run / "rollouts")[1]:
         same, _ = recorded_vs(model1.model, builder, traj_dir)
         assert same < 1e-3

@@ -14,7 +14,7 @@ from cuagym.config import SFTConfig, load_config
 from cuagym.data.sandbox import sandbox_available
 from cuagym.modeling import load_policy
 from cuagym.rollout.batch import rollout_batch
-from cuagym.train.evaluate import environment, load_tuples, loop_config, make_builder, make_engine
+from cuagym.rollout.setup import environment, load_tuples, loop_config, make_builder, make_engine
 from cuagym.train.samples import collate
 from cuagym.train.sft import golden_trajectories, sft_loss, sft_samples, train_sft
 from tests.train.trajlib import INSTRUCTION, make_builder as trajlib_builder, record, to_samples
@@ -57,9 +57,10 @@ def test_sft_on_golden_replays_makes_parseable_tool_calls(tmp_path, tiny_policy_
         "rollout.env_workers=1", "rollout.slots_per_worker=2", "rollout.max_turns=1"])
     tuples = load_tuples(ROOT / "data" / "tuples", ["notes.pin.hiring_plan"])
     pol = load_policy(tiny_policy_dir, dtype="float32", attn_implementation="sdpa")
-    builder = make_builder(pol, cfg.rollout)
+    builder = make_builder(pol.tokenizer, pol.processor.image_processor, cfg.rollout)
     with environment(cfg, ["notes"]) as pool:
-        trajs, problems = golden_trajectories(tuples, pool, builder, pol.tokenizer, "relative_999", tmp_path / "g")
+        trajs, problems = golden_trajectories(tuples, pool, builder, pol.tokenizer, loop_config(cfg.rollout),
+                                                tmp_path / "g")
         assert problems == [] and [t.reward for t in trajs] == [1.0]
         samples = sft_samples(builder, trajs)
         assert sum(s.num_policy_tokens for s in samples) == sum(len(s.gen_ids) for s in trajs[0].steps)
@@ -67,7 +68,7 @@ def test_sft_on_golden_replays_makes_parseable_tool_calls(tmp_path, tiny_policy_
                            pol.tokenizer.pad_token_id)
         print(f"\nsft loss {losses[0]:.3f} -> {losses[-1]:.3f}")
         assert losses[-1] < 0.1 * losses[0]
-        engine = make_engine(pol.model, builder, pol.tokenizer)
+        engine = make_engine(cfg, policy=pol)
         groups = rollout_batch(tuples, 2, pool, engine, builder, pol.tokenizer, loop_config(cfg.rollout, 0.0),
                                tmp_path / "r")
     for t in groups[0]:  # greedy, one turn: the imitated click on Pin, parsed, executed and scored
