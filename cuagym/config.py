@@ -88,11 +88,14 @@ class RolloutConfig:
 
 @dataclass(frozen=True)
 class GSPOConfig:
-    eps_low: float = cfg(3e-4, "lower clip of the sequence ratio (1 - eps_low)")
-    eps_high: float = cfg(4e-4, "upper clip of the sequence ratio (1 + eps_high)")
-    loss_form: Literal["seq", "token"] = cfg("token", "GSPO (per-sequence) or GSPO-token (sg[s_i] * pi/sg[pi]) form")
+    eps_low: float = cfg(3e-4, "lower clip of the importance ratio (1 - eps_low): the sequence ratio for gspo and "
+                         "gspo_token, each token's ratio for grpo (which wants a wider band, e.g. 0.2)")
+    eps_high: float = cfg(4e-4, "upper clip of the importance ratio (1 + eps_high)")
+    loss_form: Literal["gspo", "gspo_token", "grpo"] = cfg(
+        "gspo_token", "gspo: GSPO, one clipped ratio per sequence, gradient through it; gspo_token: the same ratio as "
+        "sg[s_i] * pi/sg[pi] per token (equal gradient for per-sequence advantages, exact with TIS); grpo: "
+        "token-level ratio clipping (PPO/GRPO)")
     ratio_unit: Literal["trajectory", "turn"] = cfg("trajectory", "one ratio per trajectory, or per model turn")
-    kl_coef: float = cfg(0.0, "KL penalty to the reference policy (0 = off, as in the paper)")
     tis_cap: Optional[float] = cfg(None, "truncated importance sampling cap against rollout log-probs (null = off)")
     adv_eps: float = cfg(1e-6, "added to the group std when normalising advantages")
     drop_zero_variance_groups: bool = cfg(True, "skip groups whose rewards are all equal (no learning signal)")
@@ -102,6 +105,9 @@ class GSPOConfig:
             return f"gspo.eps_low and gspo.eps_high must be > 0, got {self.eps_low}, {self.eps_high}"
         if self.tis_cap is not None and self.tis_cap < 1:
             return f"gspo.tis_cap must be >= 1 or null, got {self.tis_cap}"
+        if self.tis_cap is not None and self.loss_form == "gspo":
+            return ("gspo.tis_cap with gspo.loss_form=gspo: the sequence form spreads each slice's mean TIS weight, "
+                    "so a sliced trajectory would not get its unsliced gradient; use loss_form=gspo_token with TIS")
         return None
 
 

@@ -29,7 +29,7 @@ from typing import Any, Callable, Hashable, Iterator, Sequence
 import torch
 
 from cuagym.config import GSPOConfig, LearnerConfig, ModelConfig
-from cuagym.gspo import gspo_loss, sequence_log_ratio
+from cuagym.gspo import get_loss, sequence_log_ratio
 from cuagym.train import distributed as D
 from cuagym.train.logprobs import PolicyLogprobs, forward_logprobs
 from cuagym.train.samples import MicroBatch, TrainSample, collate, pack_microbatches, pad_rows
@@ -127,9 +127,7 @@ class Learner:
             problem = cfg.check()
             if problem:
                 raise ValueError(problem)
-        if gspo_cfg.kl_coef > 0:
-            raise ValueError(f"gspo.kl_coef = {gspo_cfg.kl_coef}: the learner keeps no reference policy; "
-                             "expected 0 (GSPO trains without a KL term)")
+        get_loss(gspo_cfg.loss_form)  # an unknown loss fails here, not at the first update
         self.cfg, self.gspo = learner_cfg, gspo_cfg
         self.model_cfg = model_cfg or ModelConfig()
         self.policy = policy
@@ -227,9 +225,12 @@ class Learner:
         else:
             seq_lr, segments = torch.stack([ratios[id(s)] for s in rows]), None
         tis = self.gspo.tis_cap is not None
-        loss, m = gspo_loss(
-            logp, old_b, torch.tensor([s.advantage for s in rows]), mask, self.gspo.eps_low, self.gspo.eps_high,
-            loss_form="token", seq_log_ratio=seq_lr.to(logp.device),
+        # Every registered loss takes these arguments; the ratio is the whole trajectory's
+        # (or turn's), held constant, and the normaliser its total policy-token count.
+        loss_fn = get_loss(self.gspo.loss_form)
+        loss, m = loss_fn(
+            logp, old_b, torch.tensor([s.advantage for s in rows]), mask,
+            eps_low=self.gspo.eps_low, eps_high=self.gspo.eps_high, seq_log_ratio=seq_lr.to(logp.device),
             seq_num_tokens=torch.tensor([s.traj_num_tokens for s in rows]),
             segment_ids=None if segments is None else segments.to(logp.device),
             rollout_logp=batch.rollout_logprobs.to(logp.device) if tis else None,

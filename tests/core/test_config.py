@@ -18,8 +18,8 @@ REPO = Path(__file__).resolve().parents[2]
 def test_bundled_configs_load_and_share_the_paper_settings(name):
     cfg = load_config(CONFIG_DIR / f"{name}.yaml")
     assert isinstance(cfg, Config)
-    # Inherited from base.yaml: GSPO clip 3e-4 / 4e-4, no KL, 4 minibatches per rollout batch.
-    assert (cfg.gspo.eps_low, cfg.gspo.eps_high, cfg.gspo.kl_coef) == (3e-4, 4e-4, 0.0)
+    # Inherited from base.yaml: GSPO clip 3e-4 / 4e-4, GSPO-token loss, 4 minibatches per rollout batch.
+    assert (cfg.gspo.eps_low, cfg.gspo.eps_high, cfg.gspo.loss_form) == (3e-4, 4e-4, "gspo_token")
     # The tiny CPU run takes one on-policy step per rollout batch (few sequences per batch).
     assert cfg.learner.minibatches_per_rollout == (1 if name == "tiny" else 4)
     assert (cfg.rollout.image_max, cfg.rollout.fold_size) == (20, 10)
@@ -59,7 +59,9 @@ def test_configs_are_frozen():
     (["bogus.x=1"], ["unknown config key 'bogus'", "valid keys", "model", "rollout"]),
     (["rollout.group_size=four"], ["rollout.group_size", "expected an integer", "'four'"]),
     (["rollout.group_size=true"], ["rollout.group_size", "expected an integer"]),
-    (["gspo.loss_form=ppo"], ["gspo.loss_form", "'ppo' is not a valid choice", "'seq'", "'token'"]),
+    (["gspo.loss_form=ppo"], ["gspo.loss_form", "'ppo' is not a valid choice", "'gspo'", "'gspo_token'", "'grpo'"]),
+    (["gspo.kl_coef=0.1"], ["unknown config key 'gspo.kl_coef'"]),
+    (["gspo.loss_form=gspo", "gspo.tis_cap=2"], ["gspo.tis_cap", "loss_form=gspo_token"]),
     (["learner.zero_stage=4"], ["learner.zero_stage", "0, 1, 2, 3"]),
     (["learner.betas=[0.9]"], ["learner.betas", "expected 2 values"]),
     (["model.gradient_checkpointing=maybe"], ["model.gradient_checkpointing", "true or false"]),

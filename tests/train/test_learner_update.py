@@ -171,7 +171,7 @@ def test_turn_ratios_tis_router_loss_and_checkpointing_run(tiny_policy_dir, grou
 
 def test_bad_config_is_rejected(tiny_policy_dir):
     policy = load_policy(tiny_policy_dir, dtype="float32", attn_implementation="sdpa")
-    with pytest.raises(ValueError, match="kl_coef"):
-        Learner(policy, LearnerConfig(), GSPOConfig(kl_coef=0.1))
+    with pytest.raises(ValueError, match="unknown loss 'ppo'"):
+        Learner(policy, LearnerConfig(), GSPOConfig(loss_form="ppo"))  # type: ignore[arg-type]
     with pytest.raises(ValueError, match="total_steps"):
         Learner(policy, LearnerConfig(lr_schedule="cosine", warmup_steps=2), GSPOConfig())
