@@ -38,12 +38,9 @@ PEER_IMPORTS: set[tuple[str, str]] = {
 SUBPACKAGES = ("gspo", "scaffold", "hub", "data", "rollout", "synth", "train")
 # Modules under cuagym/ that are command-line entry points rather than core.
 COMMAND_MODULES = ("cuagym.cli", "cuagym.config_cli")
-# Known upward imports in files being changed elsewhere right now, to be removed there (then drop
-# the entry): {(repo-relative file, imported module): why}.
-PENDING: dict[tuple[str, str], str] = {
-    ("synth/teacher.py", "cuagym.commands.rollout_cli"):
-        "the teacher's rollouts move onto cuagym.rollout.setup (policy_side, environment, loop_config)",
-}
+# Known upward imports in files being changed elsewhere, to be removed there (then drop the
+# entry): {(repo-relative file, imported module): why}. None today.
+PENDING: dict[tuple[str, str], str] = {}
 
 LAYER_OF = {unit: i for i, units in enumerate(LAYERS) for unit in units}
 
