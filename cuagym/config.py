@@ -52,6 +52,9 @@ class RolloutConfig:
         "relative_999", "coordinates the model emits: absolute pixels of its screenshot or the 0..999 grid")
     temperature: float = cfg(1.0, "sampling temperature during training rollouts")
     top_p: float = cfg(1.0, "nucleus sampling threshold")
+    seed_requests: bool = cfg(
+        False, "sample each request with its own seed (from train.seed, step, tuple, episode and turn) so rollouts "
+               "do not depend on how requests are batched or spread over engines (HF: one request per call)")
     max_new_tokens: int = cfg(512, "token limit of one model turn")
     engine: Literal["hf", "vllm", "openai"] = cfg("hf", "policy engine: hf (transformers generate), vllm (GPU), openai (HTTP)")
     num_engines: int = cfg(1, "policy engine replicas")
@@ -208,6 +211,9 @@ class ClusterConfig:
         0.95, "share of each GPU allocations may fill; the rest is CUDA context, NCCL buffers and fragmentation")
     learner_gpus: int = cfg(0, "GPUs given to the DeepSpeed learner (0 = learner.num_ranks; the rest go to engines)")
     colocate: bool = cfg(False, "learner and engines share GPUs (in sync mode engines sleep during the update)")
+    runtime: Literal["local", "ray"] = cfg(
+        "local", "local = learner and engine in this process (one rank, one HF engine); ray = learner ranks and "
+                 "engines as Ray actors placed by the plan, weights synced over a collective group")
     cpus_per_node: int = cfg(0, "CPU cores per machine, to check the env-worker CPU budget (0 = not checked)")
     cpu_memory_gb: float = cfg(0.0, "host RAM per machine in GiB, to check offloaded optimizer states (0 = not checked)")
     model_arch: str = cfg(

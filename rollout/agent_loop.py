@@ -15,6 +15,8 @@ policy failure; the scheduler may start it again from scratch (``retries``).
 
 from __future__ import annotations
 
+import dataclasses
+import hashlib
 import secrets
 import shutil
 import time
@@ -68,6 +70,16 @@ class LoopConfig:
     # Size of the screenshot the model is shown: the extent of the "image" (absolute-pixel) frame.
     # None = the captured screenshot's own size.
     image_size: tuple[int, int] | None = None
+    # When set, every request is sampled with its own seed, derived from this, the policy version,
+    # the tuple, the episode's place in its group and the turn: rollouts then do not depend on how
+    # requests are batched or spread over engines.
+    seed: int | None = None
+
+
+def request_seed(base: int, policy_version: int, tuple_id: str, member: int, turn: int) -> int:
+    """A stable 63-bit seed for one request (the same in every process and run)."""
+    digest = hashlib.sha256(f"{base}|{policy_version}|{tuple_id}|{member}|{turn}".encode()).digest()
+    return int.from_bytes(digest[:8], "big") >> 1
 
 
 def feedback_text(errors: list[str], results: list[ActionResult], dropped: int) -> str:
@@ -108,6 +120,7 @@ class EpisodeSpec:
     group_id: str
     attempt: int = 0
     tag: Any = None  # the caller's bookkeeping (e.g. group and member index)
+    member: int = 0  # the episode's index in its group (seeds per-request sampling)
 
 
 @dataclass
@@ -142,8 +155,12 @@ class Episode:
         if self.writer:
             self.writer.observation(len(self.shots) - 1, obs.screenshot, obs.png)
 
-    def request(self, builder: ContextBuilder, sampling: SamplingParams) -> GenRequest:
+    def request(self, builder: ContextBuilder, cfg: LoopConfig) -> GenRequest:
         ctx = builder.build(self.traj.instruction, self.shots, self.records)
+        sampling = cfg.sampling
+        if cfg.seed is not None:
+            sampling = dataclasses.replace(sampling, seed=request_seed(
+                cfg.seed, self.traj.policy_version, self.spec.tuple.id, self.spec.member, self.turn))
         return GenRequest(builder.model_inputs(ctx, self.shots), sampling,
                           request_id=f"{self.spec.tuple.id}|{self.traj.traj_id}|{self.turn}")
 
@@ -251,7 +268,7 @@ def run_episodes(specs: Sequence[EpisodeSpec], source: EnvSource, engine: Engine
         if run_dir:
             ep.archive(run_dir)
         s = ep.spec
-        pending.appendleft(EpisodeSpec(s.tuple, s.traj_id, s.group_id, s.attempt + 1, s.tag))
+        pending.appendleft(EpisodeSpec(s.tuple, s.traj_id, s.group_id, s.attempt + 1, s.tag, s.member))
 
     while pending or active:
         while pending:
@@ -269,7 +286,7 @@ def run_episodes(specs: Sequence[EpisodeSpec], source: EnvSource, engine: Engine
         plans: dict[int, list[Action]] = {}
         if acting:
             g0 = time.monotonic()
-            outs = engine.generate([ep.request(builder, cfg.sampling) for ep in acting])
+            outs = engine.generate([ep.request(builder, cfg) for ep in acting])
             out.generate_calls += 1
             gen_seconds = (time.monotonic() - g0) / len(acting)
             for ep, o in zip(acting, outs):
@@ -321,7 +338,7 @@ def rollout_group(t: TaskTuple, envs: Sequence[Env], engine: Engine, builder: Co
                   policy_version: int = 0) -> list[Trajectory]:
     """Roll out ``len(envs)`` episodes of ``t`` in lockstep and score them."""
     group_id = group_id or f"{t.id}-{secrets.token_hex(3)}"
-    specs = [EpisodeSpec(t, f"{group_id}-{i}", group_id) for i in range(len(envs))]
+    specs = [EpisodeSpec(t, f"{group_id}-{i}", group_id, member=i) for i in range(len(envs))]
     res = run_episodes(specs, FixedEnvs(envs), engine, builder, tokenizer, cfg, run_dir=run_dir,
                        policy_version=policy_version)
     return [res.trajectories[s.traj_id] for s in specs]

@@ -49,7 +49,7 @@ def rollout_batch(tuples: Sequence[TaskTuple], group_size: int, pool: EnvSource,
     if retries is None:
         retries = int(getattr(pool, "failure_retries", 0))
     group_ids = [f"{t.id}-{secrets.token_hex(3)}" for t in tuples]
-    specs = [EpisodeSpec(t, f"{gid}-{i}", gid, tag=(g, i))
+    specs = [EpisodeSpec(t, f"{gid}-{i}", gid, tag=(g, i), member=i)
              for g, (t, gid) in enumerate(zip(tuples, group_ids)) for i in range(group_size)]
     done: dict[int, dict[int, Trajectory]] = defaultdict(dict)
 

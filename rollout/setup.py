@@ -78,13 +78,14 @@ def make_builder(tokenizer: Any, image_processor: Any, rc: RolloutConfig, *, cha
                image_max=rc.image_max, fold_size=rc.fold_size)
 
 
-def loop_config(rc: RolloutConfig, temperature: float | None = None) -> LoopConfig:
-    """The agent loop's settings (``temperature`` >= 0 overrides the rollout temperature)."""
+def loop_config(rc: RolloutConfig, temperature: float | None = None, *, seed: int = 0) -> LoopConfig:
+    """The agent loop's settings (``temperature`` >= 0 overrides the rollout temperature; ``seed`` seeds
+    every request when ``rollout.seed_requests``)."""
     t = rc.temperature if temperature is None or temperature < 0 else temperature
     return LoopConfig(max_turns=rc.max_turns, max_actions_per_turn=rc.max_actions_per_turn,
                       frame=loop_frame(rc.coordinate_frame), episode_timeout_s=rc.episode_timeout_s,
                       sampling=SamplingParams(temperature=t, top_p=rc.top_p, max_new_tokens=rc.max_new_tokens),
-                      image_size=(rc.image_width, rc.image_height))
+                      image_size=(rc.image_width, rc.image_height), seed=seed if rc.seed_requests else None)
 
 
 # ------------------------------------------------------------------------------ engines

@@ -39,8 +39,8 @@ from cuagym.data.dataset import Dataset, EpochSampler
 from cuagym.gspo import group_advantages
 from cuagym.rollout.batch import rollout_batch
 from cuagym.scaffold import StepRecord
-from cuagym.train.checkpoint import list_checkpoints, load_checkpoint, save_checkpoint
-from cuagym.rollout.setup import environment, load_tuples, loop_config, make_builder, make_engine
+from cuagym.train.checkpoint import list_checkpoints
+from cuagym.rollout.setup import environment, load_tuples, loop_config, make_builder
 from cuagym.train.evaluate import evaluate, success_table
 from cuagym.train.samples import TrainSample, samples_from_trajectory
 from cuagym.train.tracking import Tracker
@@ -82,12 +82,6 @@ def build_batch(groups: Sequence[Sequence[Any]], builder: Any, adv_eps: float, d
             samples += samples_from_trajectory(builder, t.instruction, t.screenshots, steps, a, t.traj_id)
     return samples, {"rollout/zero_variance_groups": float(zero_var), "rollout/small_groups": float(too_small),
                      "rollout/groups_trained": float(trained)}
-
-
-def sync_weights(learner: Any, engine: Any, chunk_mb: float) -> None:
-    """Copy the learner's parameters into the engine, chunk by chunk."""
-    for chunk in learner.weight_chunks(chunk_mb):
-        engine.update_weights(chunk)
 
 
 @contextmanager
@@ -136,10 +130,92 @@ def generated_tokens(groups: Sequence[Sequence[Any]]) -> int:
 
 
 # -------------------------------------------------------------------------- the loop
-def train(cfg: Config, *, resume: bool = False, log: Callable[[str], None] | None = None) -> dict[str, Any]:
-    """Run (or resume) training as ``cfg`` says; returns a summary (also in RUN_DIR/summary.json)."""
-    from cuagym.modeling import load_policy
-    from cuagym.train.learner import Learner
+@dataclasses.dataclass
+class Run:
+    """What the loop works with: set up once by :func:`setup_run`."""
+
+    cfg: Config
+    gspo: Any
+    rt: Any                    # the runtime: learner group, engine group, sync
+    sampler: EpochSampler
+    held_out: list
+    builder: Any
+    tokenizer: Any
+    tracker: Tracker
+    run_dir: Path
+    ckpt_root: Path
+    start: int
+    say: Callable[[str], None]
+    pool: Any = None
+    stop: threading.Event = dataclasses.field(default_factory=threading.Event)
+    bg: Any = None
+    completed: tuple = ()      # (last finished step, data cursor after it, its metrics): what a stop saves
+
+    def rollout(self, version: int) -> tuple[cf.Future, dict]:
+        """Start the next rollout on the engines' weights of ``version`` (= steps synced so far)."""
+        rc = self.cfg.rollout
+        cursor = self.sampler.state()
+        tuples = self.sampler.next(rc.tasks_per_step)
+        loop = loop_config(rc, seed=self.cfg.train.seed)
+        return self.bg.submit(rollout_step, tuples, rc.group_size, self.pool, self.rt.engines, self.builder,
+                              self.tokenizer, loop, self.run_dir / "rollouts", version), cursor
+
+    def update(self, groups: Any) -> dict[str, float]:
+        """Advantages, slices and one GSPO update (engines asleep meanwhile when colocated)."""
+        samples, m = build_batch(groups, self.builder, self.gspo.adv_eps, self.gspo.drop_zero_variance_groups)
+        t1 = time.monotonic()
+        if samples:
+            if self.cfg.cluster.colocate:
+                self.rt.engines.sleep()
+            m.update({f"train/{k}": v for k, v in self.rt.learner.update(samples).items()})
+            m["train/policy_tokens"] = m.pop("train/tokens")
+            if self.cfg.cluster.colocate:
+                self.rt.engines.wake_up()
+        m["timing_s/train"] = time.monotonic() - t1
+        return m
+
+    def sync(self) -> dict[str, float]:
+        s = self.rt.sync()
+        return {"timing_s/sync": s["seconds"], "perf/sync_bytes": s["bytes"]}
+
+    def log(self, step: int, groups: Any, m: dict[str, float], t0: float) -> dict[str, float]:
+        trajs = [t for g in groups for t in g]
+        rollout_s = groups.metrics["timing_s/rollout"]
+        m.update(groups.metrics)
+        m.update(self.rt.metrics())
+        m.update({"train/staleness": float(step - 1 - min(t.policy_version for t in trajs)),
+                  "train/policy_version": float(step), "timing_s/step": time.monotonic() - t0,
+                  "perf/tokens_per_s": generated_tokens(groups) / rollout_s if rollout_s > 0 else 0.0})
+        self.tracker.log(step, m, advance=True)
+        tc = self.cfg.train
+        if tc.sample_table_every and step % tc.sample_table_every == 0:
+            self.tracker.log_samples(step, trajs)
+        return m
+
+    def save(self, step: int, cursor: dict, metrics: dict | None = None) -> None:
+        tc = self.cfg.train
+        self.rt.learner.save(self.ckpt_root, step, data_cursor=cursor, wandb_run_id=self.tracker.wandb_run_id,
+                             run_config=to_dict(self.cfg), metrics=metrics, keep=tc.keep_checkpoints)
+
+    def evaluate(self, step: int) -> dict[str, float]:
+        tc = self.cfg.train
+        rep = evaluate(self.held_out, tc.eval_group_size, self.pool, self.rt.engines, self.builder, self.tokenizer,
+                       loop_config(self.cfg.rollout, tc.eval_temperature, seed=tc.seed),
+                       self.run_dir / "eval" / f"step_{step:06d}", policy_version=step)
+        (self.run_dir / "eval" / f"step_{step:06d}.json").write_text(rep.to_json())
+        self.say(f"held-out evaluation at step {step}:\n{success_table(rep)}")
+        self.tracker.log(step, rep.metrics("eval"))
+        return rep.metrics("eval")
+
+    def due(self, every: int, step: int) -> bool:
+        return bool(every) and (step % every == 0 or step == self.cfg.train.steps)
+
+
+def setup_run(cfg: Config, resume: bool, log: Callable[[str], None] | None) -> Run:
+    """Data, the runtime (learner and engines as the plan says), the scaffold and tracking."""
+    from cuagym.modeling.factory import resolve_checkpoint
+    from cuagym.modeling.processor import QwenImageTextProcessor
+    from cuagym.train.runtime import start_runtime
 
     tc, rc = cfg.train, cfg.rollout
     run_dir, ckpt_root = Path(tc.run_dir), Path(tc.run_dir) / "checkpoints"
@@ -149,118 +225,109 @@ def train(cfg: Config, *, resume: bool = False, log: Callable[[str], None] | Non
     gspo = cfg.gspo
     if tc.mode == "async" and gspo.tis_cap is None:
         gspo = dataclasses.replace(gspo, tis_cap=DEFAULT_ASYNC_TIS_CAP)
-
-    # Data, policy copies (learner and engine), learner, tracking.
     sampler = EpochSampler(Dataset(tc.tuples, prefixes=list(tc.task_filter)), tc.seed)
-    apps = {a for e in sampler.ds.entries() for a in e.apps}
     held_out = load_tuples(tc.eval_tuples, tc.eval_task_filter) if tc.eval_tuples and tc.eval_every else []
-    apps |= {a for t in held_out for a in t.apps}
     source = initial_policy_path(cfg)
-    policy = load_policy(source, dtype=cfg.model.dtype, attn_implementation=cfg.model.attn_implementation)
-    engine_policy = load_policy(source, dtype=cfg.model.dtype, attn_implementation=cfg.model.attn_implementation)
-    builder, tok = make_builder(policy.tokenizer, policy.processor.image_processor, rc), policy.tokenizer
-    engine = make_engine(cfg, policy=engine_policy)
-    learner = Learner(policy, cfg.learner, gspo, model_cfg=cfg.model,
-                      total_steps=tc.steps * cfg.learner.minibatches_per_rollout)
+    processor = QwenImageTextProcessor.from_pretrained(resolve_checkpoint(source), local_files_only=True)
+    builder = make_builder(processor.tokenizer, processor.image_processor, rc)
+    rt = start_runtime(dataclasses.replace(cfg, gspo=gspo), source, tc.steps)
     start, wandb_id = 0, None
     if resume:
-        state = load_checkpoint(learner, ckpt_root)
-        start, wandb_id = state.step, state.wandb_run_id
-        sampler.epoch, sampler.position = state.data_cursor["epoch"], state.data_cursor["position"]
-        sync_weights(learner, engine, cfg.learner.weight_sync_chunk_mb)
+        state = rt.learner.load(ckpt_root)
+        start, wandb_id = state["step"], state["wandb_run_id"]
+        sampler.epoch, sampler.position = state["data_cursor"]["epoch"], state["data_cursor"]["position"]
+        rt.sync()
     tracker = Tracker(run_dir, cfg.wandb, run_config=to_dict(cfg), total_steps=tc.steps, start_step=start + 1,
                       wandb_run_id=wandb_id, progress_bar=tc.progress_bar)
     say = log or tracker.write
-    say(f"train: {tc.mode} mode, steps {start + 1}..{tc.steps}, policy {source}, run dir {run_dir}")
+    say(f"train: {tc.mode} mode, {cfg.cluster.runtime} runtime, steps {start + 1}..{tc.steps}, policy {source}, "
+        f"run dir {run_dir}")
     if gspo is not cfg.gspo:
         say(f"train: async mode corrects staleness with truncated IS; gspo.tis_cap was null, using {gspo.tis_cap}")
-    train_loop = loop_config(rc)
-    eval_loop = loop_config(rc, tc.eval_temperature)
+    return Run(cfg, gspo, rt, sampler, held_out, builder, processor.tokenizer, tracker, run_dir, ckpt_root, start,
+               say)
 
-    def save(step: int, cursor: dict, metrics: dict | None = None) -> None:
-        save_checkpoint(learner, ckpt_root, step, data_cursor=cursor, wandb_run_id=tracker.wandb_run_id,
-                        run_config=to_dict(cfg), metrics=metrics, keep=tc.keep_checkpoints)
 
-    def held_out_eval(step: int) -> dict[str, float]:
-        rep = evaluate(held_out, tc.eval_group_size, pool, engine, builder, tok, eval_loop,
-                       run_dir / "eval" / f"step_{step:06d}", policy_version=step)
-        (run_dir / "eval" / f"step_{step:06d}.json").write_text(rep.to_json())
-        say(f"held-out evaluation at step {step}:\n{success_table(rep)}")
-        tracker.log(step, rep.metrics("eval"))
-        return rep.metrics("eval")
+def sync_loop(run: Run) -> tuple[int, dict, dict, dict]:
+    """Per step: rollout, update, sync, log (the engines never run while the learner trains)."""
+    tc = run.cfg.train
+    last: dict = {}
+    evals: dict = {}
+    for step in range(run.start + 1, tc.steps + 1):
+        t0 = time.monotonic()
+        pending, cursor = run.rollout(step - 1)
+        groups = wait(pending, run.stop)
+        m = run.update(groups)
+        m.update(run.sync())
+        last = run.log(step, groups, m, t0)
+        run.completed = (step, run.sampler.state(), last)
+        if tc.save_every and step % tc.save_every == 0 and step < tc.steps:
+            run.save(step, run.sampler.state(), m)
+        if run.held_out and run.due(tc.eval_every, step):
+            evals = run.evaluate(step)
+        if run.stop.is_set():
+            raise Stopped()
+    return tc.steps, run.sampler.state(), last, evals
 
-    def submit(version: int) -> tuple[cf.Future, dict]:
-        """Start the next rollout on the engine's weights of ``version`` (= steps synced so far)."""
-        cursor = sampler.state()
-        tuples = sampler.next(rc.tasks_per_step)
-        return bg.submit(rollout_step, tuples, rc.group_size, pool, engine, builder, tok, train_loop,
-                         run_dir / "rollouts", version), cursor
 
-    stop = threading.Event()
-    completed, cursor, last, evals = start, sampler.state(), {}, {}
+def async_loop(run: Run) -> tuple[int, dict, dict, dict]:
+    """One step off-policy: the rollout of step n+1 (weights of step n-1) overlaps the update of step n."""
+    tc = run.cfg.train
+    last: dict = {}
+    evals: dict = {}
+    pending, _ = run.rollout(run.start)
+    for step in range(run.start + 1, tc.steps + 1):
+        t0 = time.monotonic()
+        groups = wait(pending, run.stop)                          # the rollout of this step
+        cursor = run.sampler.state()                              # data of every step up to this one
+        pending = run.rollout(step - 1)[0] if step < tc.steps else None
+        m = run.update(groups)
+        if pending is not None:
+            wait(pending, run.stop)                               # weights never change mid-rollout
+        m.update(run.sync())
+        last = run.log(step, groups, m, t0)
+        run.completed = (step, cursor, last)
+        if tc.save_every and step % tc.save_every == 0 and step < tc.steps:
+            run.save(step, cursor, m)
+        if run.held_out and run.due(tc.eval_every, step):
+            evals = run.evaluate(step)                            # the pool serves one batch at a time
+        if run.stop.is_set():
+            raise Stopped()
+    return tc.steps, run.sampler.state(), last, evals
+
+
+def train(cfg: Config, *, resume: bool = False, log: Callable[[str], None] | None = None) -> dict[str, Any]:
+    """Run (or resume) training as ``cfg`` says; returns a summary (also in RUN_DIR/summary.json)."""
     t_run = time.monotonic()
-    bg = cf.ThreadPoolExecutor(1, thread_name_prefix="rollout")
-    # The pool closes before the rollout thread is joined, so an abandoned rollout ends fast.
-    with stop_on_signals(stop), environment(cfg, sorted(apps)) as pool:
-        try:
-            if held_out and start == 0:
-                evals = held_out_eval(0)
-            pending, cursor = submit(start)
-            for step in range(start + 1, tc.steps + 1):
-                t0 = time.monotonic()
-                groups = wait(pending, stop)                       # the rollout of this step
-                t_wait = time.monotonic() - t0
-                pending, next_cursor = None, sampler.state()
-                if tc.mode == "async" and step < tc.steps:         # the next rollout overlaps this update
-                    pending, next_cursor = submit(step - 1)
-                trajs = [t for g in groups for t in g]
-                samples, m = build_batch(groups, builder, gspo.adv_eps, gspo.drop_zero_variance_groups)
-                t1 = time.monotonic()
-                if samples:
-                    m.update({f"train/{k}": v for k, v in learner.update(samples).items()})
-                    m["train/policy_tokens"] = m.pop("train/tokens")
-                t_train = time.monotonic() - t1
-                completed, cursor = step, next_cursor
-                if pending is not None:
-                    wait(pending, stop)                            # weights never change mid-rollout
-                t2 = time.monotonic()
-                sync_weights(learner, engine, cfg.learner.weight_sync_chunk_mb)
-                t_sync = time.monotonic() - t2
-                if pending is None and step < tc.steps:
-                    pending, cursor = submit(step)
-                rollout_s = groups.metrics["timing_s/rollout"]
-                m.update(groups.metrics)
-                m.update({"train/staleness": float(step - 1 - min(t.policy_version for t in trajs)),
-                          "train/policy_version": float(step), "timing_s/rollout_wait": t_wait,
-                          "timing_s/train": t_train, "timing_s/sync": t_sync,
-                          "timing_s/step": time.monotonic() - t0,
-                          "perf/tokens_per_s": generated_tokens(groups) / rollout_s if rollout_s > 0 else 0.0})
-                tracker.log(step, m, advance=True)
-                last = m
-                if tc.sample_table_every and step % tc.sample_table_every == 0:
-                    tracker.log_samples(step, trajs)
-                if tc.save_every and step % tc.save_every == 0 and step < tc.steps:
-                    save(step, cursor, m)
-                if held_out and (step % tc.eval_every == 0 or step == tc.steps):
-                    if pending is not None:
-                        wait(pending, stop)                        # the pool serves one batch at a time
-                    evals = held_out_eval(step)
-                if stop.is_set():
-                    raise Stopped()
-        except Stopped:
-            say(f"train: stop requested; saving a checkpoint after step {completed}")
-            save(completed, cursor, last)
-            tracker.finish()
-            bg.shutdown(wait=False, cancel_futures=True)
-            return {"stopped": True, "step": completed}
-        save(tc.steps, cursor, last)
-    bg.shutdown(wait=True)
-    from cuagym.train.export import export_model
-
-    export_model(learner.model, policy.processor, run_dir / "policy", run_config=to_dict(cfg), metrics=last,
-                 step=tc.steps)
-    summary = {"stopped": False, "step": tc.steps, "seconds": time.monotonic() - t_run, "last": last,
-               "eval": evals, "policy": str(run_dir / "policy")}
-    (run_dir / "summary.json").write_text(json.dumps(summary, indent=1))
-    tracker.finish()
+    run = setup_run(cfg, resume, log)
+    run.completed = (run.start, run.sampler.state(), {})
+    apps = {a for e in run.sampler.ds.entries() for a in e.apps} | {a for t in run.held_out for a in t.apps}
+    run.bg = cf.ThreadPoolExecutor(1, thread_name_prefix="rollout")
+    evals: dict = {}
+    try:
+        # The pool closes before the rollout thread is joined, so an abandoned rollout ends fast.
+        with stop_on_signals(run.stop), environment(cfg, sorted(apps)) as pool:
+            run.pool = pool
+            try:
+                if run.held_out and run.start == 0:
+                    evals = run.evaluate(0)
+                loop = async_loop if cfg.train.mode == "async" else sync_loop
+                step, cursor, last, more = loop(run)
+                evals = more or evals
+            except Stopped:
+                step, cursor, last = run.completed
+                run.say(f"train: stop requested; saving a checkpoint after step {step}")
+                run.save(step, cursor, last)
+                run.tracker.finish()
+                run.bg.shutdown(wait=False, cancel_futures=True)
+                return {"stopped": True, "step": step}
+            run.save(step, cursor, last)
+        run.bg.shutdown(wait=True)
+        run.rt.learner.export(run.run_dir / "policy", to_dict(cfg), last, step)
+    finally:
+        run.rt.close()
+    summary = {"stopped": False, "step": cfg.train.steps, "seconds": time.monotonic() - t_run, "last": last,
+               "eval": evals, "policy": str(run.run_dir / "policy")}
+    (run.run_dir / "summary.json").write_text(json.dumps(summary, indent=1))
+    run.tracker.finish()
     return summary

@@ -11,7 +11,7 @@ from pathlib import Path
 
 import pytest
 
-from cuagym.config import load_config
+from cuagym.synth.config import load_synth_config as load_config
 from cuagym.data.format import load_tuple
 from cuagym.hub.launcher import HubProcess
 from cuagym.synth.teacher import band_decision, golden_from, teacher_runner, verify
