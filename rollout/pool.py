@@ -198,7 +198,10 @@ class EnvPool:
     def __init__(self, hub_urls: dict[str, str], admin_token: str, *, workers: int = 1, slots_per_worker: int = 1,
                  mode: str = "ray", cpus_per_worker: float = 1.0, resource: str = "", call_timeout_s: float = 180.0,
                  start_timeout_s: float = 120.0, failure_retries: int = 1, viewport: tuple[int, int] = (1280, 800),
-                 limits: Limits = Limits(), settle_timeout_s: float = 10.0) -> None:
+                 limits: Limits = Limits(), settle_timeout_s: float = 10.0,
+                 worker_options: Callable[[int], dict[str, Any]] | None = None) -> None:
+        """``worker_options(w)``: extra Ray actor options for worker ``w`` (e.g. the placement-group
+        bundle the plan gives it; ray mode only)."""
         if mode not in MODES:
             raise ValueError(f"mode must be one of {MODES}, got {mode!r}")
         if workers < 1 or slots_per_worker < 1:
@@ -217,6 +220,7 @@ class EnvPool:
         self._worker_args = (dict(hub_urls), admin_token, slots_per_worker)
         self._worker_kwargs = {"viewport": tuple(viewport), "limits": limits, "settle_timeout_s": settle_timeout_s}
         self._actor_cls = remote_worker_class(cpus_per_worker, resource) if mode == "ray" else None
+        self._worker_options = worker_options
         self._dead = _dead_errors()
         self._timeouts = _timeout_errors()
         self.replacements = 0
@@ -224,7 +228,7 @@ class EnvPool:
         self.events: list[dict[str, Any]] = []
         self._closed = False
         self._gens = [0] * workers
-        self._handles: list[Any] = [self._new_handle() for _ in range(workers)]
+        self._handles: list[Any] = [self._new_handle(w) for w in range(workers)]
         self._free: deque[tuple[int, int]] = deque((w, s) for s in range(slots_per_worker) for w in range(workers))
         self._leased: dict[tuple[int, int], RemoteEnv] = {}
         try:
@@ -243,9 +247,12 @@ class EnvPool:
         kw.update(overrides)
         return cls(hub_urls, admin_token, **kw)
 
-    def _new_handle(self) -> Any:
+    def _new_handle(self, w: int) -> Any:
         if self.mode == "ray":
-            return _RayHandle(self._actor_cls, self._worker_args, self._worker_kwargs)
+            cls = self._actor_cls
+            if self._worker_options is not None:
+                cls = cls.options(**self._worker_options(w))
+            return _RayHandle(cls, self._worker_args, self._worker_kwargs)
         return _LocalHandle(self._worker_args, self._worker_kwargs)
 
     def _replace(self, w: int, generation: int, reason: str) -> None:
@@ -254,7 +261,7 @@ class EnvPool:
             return
         self._handles[w].kill()
         self._gens[w] += 1
-        self._handles[w] = self._new_handle()
+        self._handles[w] = self._new_handle(w)
         self.replacements += 1
         self.events.append({"worker": w, "generation": self._gens[w], "reason": reason, "time": time.time()})
 

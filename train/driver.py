@@ -306,7 +306,7 @@ def train(cfg: Config, *, resume: bool = False, log: Callable[[str], None] | Non
     evals: dict = {}
     try:
         # The pool closes before the rollout thread is joined, so an abandoned rollout ends fast.
-        with stop_on_signals(run.stop), environment(cfg, sorted(apps)) as pool:
+        with stop_on_signals(run.stop), environment(cfg, sorted(apps), **run.rt.pool_options()) as pool:
             run.pool = pool
             try:
                 if run.held_out and run.start == 0:

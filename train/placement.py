@@ -606,6 +606,23 @@ def _ranges(refs: tuple[GpuRef, ...]) -> str:
     return ", ".join(f"{_nodes(nodes)} {key}" for key, nodes in by_gpus.items())
 
 
+ACTOR_PREFIX = "cuagym"
+
+
+def learner_actor_name(rank: int) -> str:
+    return f"{ACTOR_PREFIX}-learner-{rank}"
+
+
+def engine_actor_name(index: int) -> str:
+    return f"{ACTOR_PREFIX}-engine-{index}"
+
+
+def actor_names(plan: Plan) -> list[str]:
+    """The named Ray actors the ``ray`` runtime starts for this plan (learner ranks, then engines)."""
+    return ([learner_actor_name(r) for r in range(len(plan.learner_ranks))]
+            + [engine_actor_name(e.index) for e in plan.engines])
+
+
 def format_plan(plan: Plan) -> str:
     """The plan as text: placement, memory per GPU kind, verdict."""
     out = [f"placement plan: {plan.model} on {plan.nodes} node(s) x {plan.gpus_per_node} GPU(s) "
@@ -622,6 +639,9 @@ def format_plan(plan: Plan) -> str:
         unit = "process" if e.devices[0].gpu is None else f"{len(e.devices)} GPU(s)"
         out.append(f"  engine {e.index}: tp {e.tp}, ep {e.ep}, {unit}, {e.sequences} concurrent "
                    f"sequences: {_ranges(e.devices)}")
+    names = actor_names(plan)
+    out.append(f"  ray actors: {len(names)} ({', '.join(names[:3])}{', ...' if len(names) > 4 else ''}"
+               f"{', ' + names[-1] if len(names) > 3 else ''})")
     same: dict[tuple[int, int, float], list[int]] = {}
     for v in plan.env:
         same.setdefault((v.workers, v.slots, v.cpus), []).append(v.node)

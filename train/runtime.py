@@ -31,9 +31,7 @@ from pathlib import Path
 from typing import Any, Sequence
 
 from cuagym.config import Config
-
-RAY_RUNTIME_ACTOR_PREFIX = "cuagym"
-
+from cuagym.train.placement import ACTOR_PREFIX
 
 class RuntimeRefused(ValueError):
     """The config asks for something the chosen runtime cannot do; the message names the key."""
@@ -69,6 +67,9 @@ def check_runtime(cfg: Config) -> None:
             problems.append(f"cluster.nodes={c.nodes} with cluster.runtime=local; set cluster.runtime=ray")
         if c.colocate:
             problems.append("cluster.colocate=true with cluster.runtime=local; set cluster.runtime=ray")
+    elif c.nodes > 1 and r.env_mode == "local":
+        problems.append(f"rollout.env_mode=local runs every browser in the driver, but cluster.nodes={c.nodes} plans "
+                        "env workers on every node; set rollout.env_mode=ray")
     if problems:
         raise RuntimeRefused("the config cannot run as asked:\n" + "\n".join(f"- {p}" for p in problems))
 
@@ -179,9 +180,12 @@ class LearnerWorker:
         sent = 0
         if self.learner.rank == 0:
             host, port = node_address(), free_port()
-            world = 1 + len(engines)
-            joins = [e.init_sync_group.remote(host, port, 1 + i, world, backend(), timeout_s)
-                     for i, e in enumerate(engines)]
+            # Each engine takes one rank per worker (vLLM: tensor x pipeline parallel), after rank 0.
+            sizes = ray.get([e.sync_ranks.remote() for e in engines])
+            offsets = [1 + sum(sizes[:i]) for i in range(len(sizes))]
+            world = 1 + sum(sizes)
+            joins = [e.init_sync_group.remote(host, port, off, world, backend(), timeout_s)
+                     for e, off in zip(engines, offsets)]
             group = SyncGroup(host, port, 0, world, backend=backend(), timeout_s=timeout_s)
             ray.get(joins)
         try:
@@ -223,7 +227,10 @@ class EngineWorker:
         else:
             from cuagym.rollout.setup import local_tokenizer
 
-            self.engine = make_engine(cfg, tokenizer=local_tokenizer(policy_path))
+            r = cfg.rollout
+            parallel = max(r.engine_tp_size, r.engine_ep_size) > 1
+            options = {"distributed_executor_backend": "ray"} if parallel else {}
+            self.engine = make_engine(cfg, tokenizer=local_tokenizer(policy_path), **options)
 
     def generate(self, requests: list) -> list:
         return self.engine.generate(requests)
@@ -231,6 +238,11 @@ class EngineWorker:
     def init_sync_group(self, host: str, port: int, rank: int, world_size: int, backend: str,
                         timeout_s: float) -> None:
         self.engine.init_sync_group(host, port, rank, world_size, backend, timeout_s)
+
+    def sync_ranks(self) -> int:
+        """Ranks this engine takes in a weight-sync group (one per vLLM worker; 1 for HF)."""
+        ranks = getattr(self.engine, "sync_ranks", None)
+        return int(ranks()) if ranks is not None else 1
 
     def receive_weights(self, metas: list) -> int:
         return self.engine.receive_weights(metas)
@@ -442,12 +454,36 @@ class Runtime:
         self.last_sync = out
         return out
 
+    def pool_options(self) -> dict[str, Any]:
+        """How the env pool places its workers: under Ray with ``rollout.env_mode=ray``,
+        ``rollout.env_workers`` per plan node, each in its node's env bundle."""
+        rc = self.cfg.rollout
+        if self.kind != "ray" or rc.env_mode != "ray" or self.placement is None:
+            return {}
+        placement, per_node = self.placement, rc.env_workers
+
+        def options(w: int) -> dict[str, Any]:
+            return placement.env_slot(w // per_node).options(num_cpus=rc.env_cpus_per_worker)
+
+        return {"workers": per_node * self.cfg.cluster.nodes, "worker_options": options}
+
     def metrics(self) -> dict[str, float]:
         m = {"rollout/engine_restarts": float(self.engines.restarts),
              "rollout/engine_retried_requests": float(self.engines.retried_requests)}
         if self.last_sync:
             m["perf/sync_bytes"] = self.last_sync["bytes"]
         return m
+
+    def live_actors(self) -> dict[str, str]:
+        """Named actors of this run that are alive: name -> Ray node id (from the GCS, so it works
+        without Ray's dashboard, which ``ray.util.state`` needs)."""
+        if self.kind != "ray":
+            return {}
+        from ray._private import state
+
+        return {a["Name"]: a.get("Address", {}).get("NodeID", "")
+                for a in state.actors().values()
+                if a.get("State") == "ALIVE" and a.get("Name", "").startswith(f"{ACTOR_PREFIX}-")}
 
     def close(self) -> None:
         if self._stack is not None:
@@ -475,7 +511,7 @@ def _start_ray(cfg: Config, policy_path: str, total_steps: int) -> Runtime:
     import ray
 
     from cuagym.rollout.setup import ensure_ray
-    from cuagym.train.placement import plan_from_config
+    from cuagym.train.placement import actor_names, engine_actor_name, learner_actor_name, plan_from_config
     from cuagym.train.ray_cluster import RayPlacement
 
     plan = plan_from_config(cfg)
@@ -491,11 +527,9 @@ def _start_ray(cfg: Config, policy_path: str, total_steps: int) -> Runtime:
         learner_cls = ray.remote(LearnerWorker)
         engine_cls = ray.remote(EngineWorker)
         world = len(plan.learner_ranks)
-        names = []
         learners = []
         for rank in range(world):
-            name = f"{RAY_RUNTIME_ACTOR_PREFIX}-learner-{rank}"
-            names.append(name)
+            name = learner_actor_name(rank)
             opts = placement.learner_slot(rank).options(num_gpus=share if gpu else 0.0, num_cpus=1.0)
             learners.append(learner_cls.options(name=name, **opts).remote(cfg, policy_path, total_steps, rank,
                                                                          world))
@@ -506,16 +540,23 @@ def _start_ray(cfg: Config, policy_path: str, total_steps: int) -> Runtime:
         def make_engine_actor(index: int) -> Any:
             slots = placement.engine_slots(index)
             opts = slots[0].options(num_gpus=share if gpu else 0.0, num_cpus=1.0)
-            actor = engine_cls.options(name=f"{RAY_RUNTIME_ACTOR_PREFIX}-engine-{index}", **opts).remote(
+            if len(slots) > 1:
+                # A multi-GPU vLLM engine: the actor holds no GPU itself; vLLM's Ray executor starts one
+                # worker per bundle named here (vLLM's documented VLLM_RAY_BUNDLE_INDICES /
+                # VLLM_RAY_PER_WORKER_GPUS placement pattern).
+                opts["num_gpus"] = 0.0
+                opts["runtime_env"] = {"env_vars": {
+                    "VLLM_RAY_BUNDLE_INDICES": ",".join(str(s.bundle) for s in slots),
+                    "VLLM_RAY_PER_WORKER_GPUS": str(share)}}
+            actor = engine_cls.options(name=engine_actor_name(index), **opts).remote(
                 cfg, policy_path, index)
             stack.callback(_kill, actor)
             return actor
 
-        names += [f"{RAY_RUNTIME_ACTOR_PREFIX}-engine-{i}" for i in range(len(plan.engines))]
         engines = RayEngineGroup(make_engine_actor, len(plan.engines),
                                  resync=lambda actors: learner_group.send_weights(
                                      actors, cfg.learner.weight_sync_chunk_mb))
-        return Runtime(cfg, learner_group, engines, "ray", placement, tuple(names), stack)
+        return Runtime(cfg, learner_group, engines, "ray", placement, tuple(actor_names(plan)), stack)
     except BaseException:
         stack.close()
         raise

@@ -152,16 +152,19 @@ def free_port() -> int:
         return s.getsockname()[1]
 
 
-def ray_env(tmp_path: Path, rank: int, nnodes: int, port: int) -> dict:
-    probe = tmp_path / "probe.py"
-    probe.write_text(PROBE)
+def ray_env(tmp_path: Path, rank: int, nnodes: int, port: int, *, probe: bool = True, cpus: int = 1) -> dict:
+    """The environment of one launcher process; ``probe`` replaces the driver with PROBE."""
     base = {k: v for k, v in os.environ.items() if k not in CLUSTER_VARS}
-    return {**base, "CUAGYM_PYTHON": PY, "CUAGYM_SKIP_SETUP": "1", "NODE_RANK": str(rank), "NNODES": str(nnodes),
-            "MASTER_ADDR": "127.0.0.1", "MASTER_PORT": str(port), "CUAGYM_DRIVER": f"{PY} {probe}",
-            # Short socket paths for Ray; small nodes on this 2-core machine.
-            "CUAGYM_RAY_TEMP_DIR": f"/tmp/cgr{port}",
-            "CUAGYM_RAY_START_ARGS": "--num-cpus 1 --num-gpus 0 --object-store-memory 80000000",
-            "RAY_gcs_rpc_server_reconnect_timeout_s": "5"}
+    env = {**base, "CUAGYM_PYTHON": PY, "CUAGYM_SKIP_SETUP": "1", "NODE_RANK": str(rank), "NNODES": str(nnodes),
+           "MASTER_ADDR": "127.0.0.1", "MASTER_PORT": str(port),
+           # Short socket paths for Ray; small nodes on this 2-core machine.
+           "CUAGYM_RAY_TEMP_DIR": f"/tmp/cgr{port}",
+           "CUAGYM_RAY_START_ARGS": f"--num-cpus {cpus} --num-gpus 0 --object-store-memory 200000000",
+           "RAY_gcs_rpc_server_reconnect_timeout_s": "5"}
+    if probe:
+        (tmp_path / "probe.py").write_text(PROBE)
+        env["CUAGYM_DRIVER"] = f"{PY} {tmp_path / 'probe.py'}"
+    return env
 
 
 def ray_processes(port: int) -> list[str]:
@@ -172,14 +175,23 @@ def ray_processes(port: int) -> list[str]:
 
 @pytest.mark.slow
 def test_a17b_head_and_worker_join_run_the_driver_and_tear_down(tmp_path):
+    """The real training driver (one step of the tiny config, ray runtime, browsers on both nodes)
+    on the two-node Ray cluster the script starts: RAY_ADDRESS is set, so the driver connects
+    without resource options."""
     port = free_port()
-    script = [str(ROOT / "launch" / "train_a17b.sh"), "--config", "configs/tiny.yaml", "cluster.nodes=2"]
-    head = subprocess.Popen(["bash", *script], cwd=ROOT, env=ray_env(tmp_path, 0, 2, port),
+    run_dir = tmp_path / "run"
+    script = [str(ROOT / "launch" / "train_a17b.sh"), "--config", "configs/tiny.yaml", "cluster.nodes=2",
+              "cluster.runtime=ray", f"model.path={tmp_path / 'policy'}", "train.init_from=''", "train.steps=1",
+              "train.eval_every=0", "train.save_every=0", "train.sample_table_every=0", f"train.run_dir={run_dir}",
+              "train.progress_bar=false", "train.task_filter=[notes.pin.books]", "rollout.env_mode=ray",
+              "rollout.env_workers=1", "rollout.slots_per_worker=2", "rollout.group_size=2",
+              "rollout.tasks_per_step=1", "rollout.max_new_tokens=8", "wandb.mode=offline"]
+    head = subprocess.Popen(["bash", *script], cwd=ROOT, env=ray_env(tmp_path, 0, 2, port, probe=False, cpus=4),
                             stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
-    worker = subprocess.Popen(["bash", *script], cwd=ROOT, env=ray_env(tmp_path, 1, 2, port),
+    worker = subprocess.Popen(["bash", *script], cwd=ROOT, env=ray_env(tmp_path, 1, 2, port, probe=False, cpus=4),
                               stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
     try:
-        head_out, _ = head.communicate(timeout=240)
+        head_out, _ = head.communicate(timeout=900)
         worker_out, _ = worker.communicate(timeout=180)
     finally:
         for p in (head, worker):
@@ -189,7 +201,12 @@ def test_a17b_head_and_worker_join_run_the_driver_and_tear_down(tmp_path):
         shutil.rmtree(f"/tmp/cgr{port}", ignore_errors=True)
     assert head.returncode == 0, head_out
     assert "all 2 node(s) joined: NODE_RANKs [0, 1]" in head_out
-    assert "PROBE 2 cuagym_node_0,cuagym_node_1 --config configs/tiny.yaml cluster.nodes=2" in head_out
+    # The plan printed before the start names the actors the runtime then started.
+    assert "ray actors: 2 (cuagym-learner-0, cuagym-engine-0)" in head_out
+    assert "train: sync mode, ray runtime, steps 1..1" in head_out
+    (record,) = [json.loads(x) for x in (run_dir / "metrics.jsonl").read_text().splitlines() if x.strip()]
+    assert record["step"] == 1 and record["rollout/trajectories"] == 2.0 and record["perf/sync_bytes"] > 0
+    assert (run_dir / "policy" / "config.json").is_file()
     assert worker.returncode == 0, worker_out
     assert "the Ray head is gone; worker 1 exits" in worker_out
     time.sleep(1)

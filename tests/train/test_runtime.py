@@ -90,8 +90,6 @@ def test_runtime_refuses_what_it_cannot_honour():
 def test_ray_runtime_matches_local_syncs_bit_exactly_and_survives_an_engine_death(tmp_path, warm_policy,
                                                                                  two_node_ray):
     import ray
-    from ray.util.state import list_actors
-
     from cuagym.train import runtime as R
     from cuagym.train.driver import train
 
@@ -104,9 +102,11 @@ def test_ray_runtime_matches_local_syncs_bit_exactly_and_survives_an_engine_deat
 
     def observed_sync(self):  # the real sync, then what the test checks after it
         out = original_sync(self)
-        alive = sorted(a.name for a in list_actors(filters=[("state", "=", "ALIVE")]) if a.name.startswith("cuagym-"))
+        alive = self.live_actors()
         syncs.append({"learner": self.learner.weights_checksum(), "engines": self.engines.weights_checksums(),
-                      "actors": alive, "plan": sorted(self.actor_names), "bytes": out["bytes"]})
+                      "actors": sorted(alive), "plan": sorted(self.actor_names), "bytes": out["bytes"],
+                      "nodes": {name: alive[name] for name in alive},
+                      "placed": list(self.placement.node_ids)})
         if len(syncs) == 1:  # kill an engine between the first sync and the next rollout
             ray.kill(self.engines.actors[1], no_restart=True)
         return out
@@ -127,7 +127,9 @@ def test_ray_runtime_matches_local_syncs_bit_exactly_and_survives_an_engine_deat
     assert syncs[0]["learner"] != syncs[1]["learner"]       # the update moved the weights
     # (c) the actors that exist are exactly the plan's: 2 learner ranks, 2 engines.
     plan = ["cuagym-engine-0", "cuagym-engine-1", "cuagym-learner-0", "cuagym-learner-1"]
-    assert syncs[0]["plan"] == plan and syncs[0]["actors"] == plan
+    assert syncs[0]["plan"] == plan and syncs[0]["actors"] == plan and syncs[1]["actors"] == plan
+    # ... on the Ray node the plan's node 0 placement group sits on (all CPU processes are on node 0).
+    assert set(syncs[0]["nodes"].values()) == {syncs[0]["placed"][0]}
     # (d) the killed engine was restarted, its requests retried, and no step was lost.
     ray_m, local_m = read_metrics(tmp_path / "ray"), read_metrics(tmp_path / "local")
     assert [r["step"] for r in ray_m] == [1, 2]
