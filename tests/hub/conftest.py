@@ -1,34 +1,12 @@
-"""Fixtures for hub tests: a real hub process on loopback and a real headless Chromium."""
+"""Helpers for hub tests: open an app on a session in the shared Chromium (the ``hub`` and
+``browser`` fixtures live in tests/conftest.py)."""
 
 from __future__ import annotations
 
 import pytest
 
-from cuagym.browser import launch_kwargs
-from cuagym.hub.client import HubClient
+from cuagym.hub.client import HubClient, HubError
 from cuagym.hub.launcher import HubProcess
-
-
-# Module scope, not session: a sync Playwright that outlives this folder's tests would hold the
-# thread's event loop and make every later in-process sync_playwright() (rollout, validator) fail.
-@pytest.fixture(scope="module")
-def playwright_instance():
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as p:
-        yield p
-
-
-@pytest.fixture(scope="module")
-def browser(playwright_instance):
-    b = playwright_instance.chromium.launch(**launch_kwargs())
-    yield b
-    b.close()
-
-
-def start_hub(apps, hardened=True):
-    """Start a hub for ``apps``; use as a context manager."""
-    return HubProcess(apps, hardened=hardened)
 
 
 def open_app(browser, hub: HubProcess, app: str, sid: str, state: dict | None = None, viewport=(1280, 800)):
@@ -51,3 +29,11 @@ def wait_idle(page, timeout_ms: int = 10_000) -> None:
     """Wait until the page rendered and every state write reached the server."""
     page.wait_for_selector("body[data-cua-ready='1']", timeout=timeout_ms)
     page.wait_for_function("() => window.CUA && window.CUA.pending === 0", timeout=timeout_ms)
+
+
+def assert_refused(client: HubClient, sid: str, state: dict, needle: str) -> None:
+    """Both state writes (``set`` and ``set_current``) refuse ``state`` with 422 and a message naming ``needle``."""
+    for write in (client.set, client.set_current):
+        with pytest.raises(HubError) as err:
+            write(sid, state)
+        assert err.value.status == 422 and needle in str(err.value), str(err.value)

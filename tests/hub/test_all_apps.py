@@ -7,17 +7,11 @@ from __future__ import annotations
 import pytest
 
 from cuagym.hub.core.registry import app_names
-from cuagym.hub.launcher import HubProcess
 
 from .conftest import open_app, wait_idle
 
 APPS = app_names()
-
-
-@pytest.fixture(scope="module")
-def hub():
-    with HubProcess("all") as h:
-        yield h
+pytestmark = pytest.mark.hub("all")
 
 
 @pytest.mark.parametrize("app", APPS)

@@ -17,12 +17,13 @@ from pathlib import Path
 import pytest
 
 from cuagym.hub.calendar.app import SPEC
-from cuagym.hub.calendar.capture import capture_views, view_states
+from cuagym.hub.calendar.capture import view_states
 from cuagym.hub.calendar.seed import seed_state
-from cuagym.hub.client import HubClient, HubError
+from cuagym.hub.client import HubClient
+from cuagym.hub.core.capture import capture_views
 from cuagym.hub.core.diff import state_diff
 
-from .conftest import open_app, start_hub, wait_idle
+from .conftest import assert_refused, open_app, wait_idle
 
 HOUR_PX, GRID_TOP = 48, 10  # must match static/app.js
 
@@ -111,10 +112,7 @@ class Session:
         return lambda: self.page.keyboard.press(key)
 
 
-@pytest.fixture(scope="module")
-def hub():
-    with start_hub(["calendar"]) as h:
-        yield h
+pytestmark = pytest.mark.hub(["calendar"])
 
 
 @pytest.fixture
@@ -500,10 +498,7 @@ def test_invalid_states_are_refused_and_leave_state_unchanged(hub):
     def bad(mutate, needle):
         state = copy.deepcopy(good)
         mutate(state)
-        for call in (client.set, client.set_current):
-            with pytest.raises(HubError) as err:
-                call(sid, state)
-            assert err.value.status == 422 and needle in str(err.value), str(err.value)
+        assert_refused(client, sid, state, needle)
         assert client.go(sid) == snapshot
 
     bad(lambda st: st["events"][0].__setitem__("date", 20260318), "events.0.date")
@@ -541,7 +536,7 @@ def png_size(data: bytes) -> tuple[int, int]:
 
 @pytest.mark.slow
 def test_capture_writes_every_view(browser, hub, tmp_path):
-    paths = capture_views(browser, hub.urls["calendar"], hub.admin_token, tmp_path)
+    paths = capture_views(browser, hub.urls["calendar"], hub.admin_token, view_states(), tmp_path)
     assert [p.stem for p in paths] == ["week", "month", "event_card", "event_dialog"]
     for p in paths:
         data = p.read_bytes()

@@ -19,9 +19,8 @@ import pytest
 from cuagym.hub.chat.app import SPEC
 from cuagym.hub.chat.schema import EMOJI_NAMES, ChatState, Emoji
 from cuagym.hub.chat.seed import seed_state
-from cuagym.hub.client import HubError
 from cuagym.hub.core.diff import state_diff
-from .conftest import open_app, start_hub, wait_idle
+from .conftest import assert_refused, open_app, wait_idle
 
 SCHEMA_MD = Path(SPEC.schema_doc)
 
@@ -105,10 +104,7 @@ def msg_action(page, where: str, mid: str, act: str) -> None:
     page.click(f"{where} [data-testid=act-{act}-{mid}]")
 
 
-@pytest.fixture(scope="module")
-def hub():
-    with start_hub(["chat"]) as h:
-        yield h
+pytestmark = pytest.mark.hub(["chat"])
 
 
 @pytest.fixture
@@ -560,10 +556,7 @@ def test_invalid_state_is_refused_and_state_kept(hub, mutate, needle):
     client.set(sid, good)
     bad = copy.deepcopy(good)
     mutate(bad)
-    for call in (client.set, client.set_current):
-        with pytest.raises(HubError) as err:
-            call(sid, bad)
-        assert err.value.status == 422 and needle in str(err.value)
+    assert_refused(client, sid, bad, needle)
     go = client.go(sid)
     assert go["current_state"] == go["initial_state"] == ChatState.model_validate(good).model_dump(mode="json")
 

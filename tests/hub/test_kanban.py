@@ -19,7 +19,7 @@ from cuagym.hub.core.diff import state_diff
 from cuagym.hub.kanban.app import SPEC
 from cuagym.hub.kanban.schema import KanbanState
 from cuagym.hub.kanban.seed import seed_state
-from .conftest import open_app, start_hub, wait_idle
+from .conftest import assert_refused, open_app, wait_idle
 
 SCHEMA_DOC = Path(SPEC.schema_doc)
 LIST_KEYS = {"issues", "comments", "labels", "members"}  # the segment after these is an item id or index
@@ -72,10 +72,7 @@ def test_schema_table_parses_and_matcher_works():
 
 # ---------------------------------------------------------------- fixtures and step helpers
 
-@pytest.fixture(scope="module")
-def hub():
-    with start_hub(["kanban"]) as h:
-        yield h
+pytestmark = pytest.mark.hub(["kanban"])
 
 
 class App:
@@ -553,10 +550,7 @@ def test_invalid_state_is_refused_and_nothing_changes(hub):
     dangling = copy.deepcopy(good)
     dangling["issues"][1]["assignee"] = "ghost"
     for bad, needle in [(bad_status, "issues.0.status"), (unknown, "ui.zoom"), (dangling, "'ghost' names nothing")]:
-        for call in (client.set, client.set_current):
-            with pytest.raises(HubError) as err:
-                call(sid, bad)
-            assert err.value.status == 422 and needle in str(err.value)
+        assert_refused(client, sid, bad, needle)
     with pytest.raises(HubError) as err:
         client.set_current(sid, {"issues": [{"id": "OPS-7"}]}, merge=True)  # lists replace: fields missing
     assert err.value.status == 422

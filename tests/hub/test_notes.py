@@ -16,12 +16,12 @@ from pathlib import Path
 
 import pytest
 
-from cuagym.hub.client import HubClient, HubError
+from cuagym.hub.client import HubClient
 from cuagym.hub.core.diff import state_diff
 from cuagym.hub.notes.app import SPEC
 from cuagym.hub.notes.seed import seed_state
 
-from .conftest import open_app, start_hub, wait_idle
+from .conftest import assert_refused, open_app, wait_idle
 
 SCREENSHOT_DIR = Path(SPEC.static_dir).parent / "screenshots"
 
@@ -80,10 +80,7 @@ def test_schema_table_parses_and_patterns_match():
 
 # ---------- fixtures ----------
 
-@pytest.fixture(scope="module")
-def hub():
-    with start_hub(["notes"]) as h:
-        yield h
+pytestmark = pytest.mark.hub(["notes"])
 
 
 @pytest.fixture(scope="module")
@@ -634,10 +631,7 @@ def test_invalid_state_is_refused(hub, name, patch, needle):
     client.set(sid, good)
     bad = copy.deepcopy(good)
     patch(bad)
-    for write in (client.set, client.set_current):
-        with pytest.raises(HubError) as err:
-            write(sid, bad)
-        assert err.value.status == 422 and needle in str(err.value), str(err.value)
+    assert_refused(client, sid, bad, needle)
     assert client.state(sid) == SPEC.validate(good)
     assert client.go(sid)["initial_state"] == SPEC.validate(good)
 

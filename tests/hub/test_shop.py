@@ -18,12 +18,12 @@ from pathlib import Path
 
 import pytest
 
-from cuagym.hub.client import HubClient, HubError
+from cuagym.hub.client import HubClient
 from cuagym.hub.core.diff import state_diff
 from cuagym.hub.shop.app import SPEC
 from cuagym.hub.shop.seed import order_totals, seed_state
 
-from .conftest import open_app, start_hub, wait_idle
+from .conftest import assert_refused, open_app, wait_idle
 
 APP_JS = Path(SPEC.static_dir) / "app.js"
 SCREENSHOT_DIR = Path(SPEC.static_dir).parent / "screenshots"
@@ -177,10 +177,7 @@ class Shop:
         assert f"of {total} result" in self.text("result-count")
 
 
-@pytest.fixture(scope="module")
-def hub():
-    with start_hub(["shop"]) as h:
-        yield h
+pytestmark = pytest.mark.hub(["shop"])
 
 
 @pytest.fixture(scope="module")
@@ -593,10 +590,7 @@ def test_invalid_state_is_refused(hub, mutate, needle):
     before = client.go(sid)
     bad = seed_state()
     mutate(bad)
-    for call in (client.set, client.set_current):
-        with pytest.raises(HubError) as err:
-            call(sid, bad)
-        assert err.value.status == 422 and needle in str(err.value)
+    assert_refused(client, sid, bad, needle)
     after = client.go(sid)
     assert after["current_state"] == before["current_state"] and after["initial_state"] == before["initial_state"]
 
