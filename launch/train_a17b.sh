@@ -15,10 +15,12 @@
 # overrides. CUAGYM_RAY_START_ARGS adds arguments to `ray start` (e.g. --num-cpus 64),
 # CUAGYM_RAY_TEMP_DIR sets Ray's temp dir, CUAGYM_JOIN_TIMEOUT_S overrides
 # cluster.join_timeout_s, CUAGYM_SKIP_SETUP=1 uses $CUAGYM_PYTHON as installed (e.g. an image).
+# Ray starts clusters with token authentication: give every node the same RAY_AUTH_TOKEN (or
+# RAY_AUTH_MODE=disabled on a trusted network). The driver runs the ray runtime on the cluster.
 set -euo pipefail
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 source "$ROOT/launch/common.sh"
-cg_usage() { sed -n '2,17p' "${BASH_SOURCE[0]}" | sed 's/^# \{0,1\}//'; }
+cg_usage() { sed -n '2,19p' "${BASH_SOURCE[0]}" | sed 's/^# \{0,1\}//'; }
 
 CONFIG="configs/a17b.yaml"
 cg_parse_args "$@"

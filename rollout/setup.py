@@ -241,9 +241,11 @@ def hub_endpoints(cfg: Config, apps: Sequence[str]) -> Iterator[tuple[dict[str, 
         yield hub.urls, hub.admin_token
 
 
-def ensure_ray() -> contextlib.AbstractContextManager:
-    """Start a local Ray instance unless one is connected (or ``RAY_ADDRESS`` names a cluster, which
-    refuses resource options); the returned context shuts down only what it started."""
+def ensure_ray(num_cpus: float | None = None) -> contextlib.AbstractContextManager:
+    """Connect to the cluster ``RAY_ADDRESS`` names (it refuses resource options), or start a local
+    Ray instance unless one is connected; a local one declares at least ``num_cpus`` CPUs (a bundle
+    reserves CPUs, it does not pin cores, so a plan larger than this machine's core count still
+    runs). The returned context shuts down only what it started."""
     import ray
 
     stack = contextlib.ExitStack()
@@ -252,7 +254,9 @@ def ensure_ray() -> contextlib.AbstractContextManager:
         if os.environ.get("RAY_ADDRESS"):
             ray.init(address=os.environ["RAY_ADDRESS"], log_to_driver=False)
         else:
-            ray.init(include_dashboard=False, object_store_memory=1 << 30, log_to_driver=False)
+            cpus = max(float(os.cpu_count() or 1), float(num_cpus or 0))
+            ray.init(num_cpus=int(-(-cpus // 1)), include_dashboard=False, object_store_memory=1 << 30,
+                     log_to_driver=False)
         stack.callback(ray.shutdown)
     return stack
 

@@ -229,7 +229,7 @@ def setup_run(cfg: Config, resume: bool, log: Callable[[str], None] | None) -> R
     held_out = load_tuples(tc.eval_tuples, tc.eval_task_filter) if tc.eval_tuples and tc.eval_every else []
     source = initial_policy_path(cfg)
     processor = QwenImageTextProcessor.from_pretrained(resolve_checkpoint(source), local_files_only=True)
-    builder = make_builder(processor.tokenizer, processor.image_processor, rc)
+    builder = make_builder(processor.tokenizer, processor.image_processor, rc, chat=rc.engine == "vllm")
     rt = start_runtime(dataclasses.replace(cfg, gspo=gspo), source, tc.steps)
     start, wandb_id = 0, None
     if resume:

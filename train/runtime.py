@@ -128,6 +128,26 @@ class LearnerWorker:
     def update(self, samples: Sequence[Any]) -> dict[str, float]:
         return self.learner.update(samples)
 
+    def logprob_gap(self, samples: Sequence[Any]) -> dict[str, float]:
+        """max and mean |rollout log-prob - learner log-prob| over the samples' policy tokens, under
+        the learner's current weights (collective under ZeRO-3: every rank runs the same passes)."""
+        import torch
+
+        from cuagym.train.logprobs import forward_logprobs
+        from cuagym.train.samples import collate
+
+        gaps = []
+        with torch.no_grad():
+            for s in samples:
+                batch = collate([s], self.learner.pad_token_id)
+                logp, _ = forward_logprobs(self.learner.engine, batch,
+                                           chunk_tokens=self.cfg.learner.logprob_chunk_tokens)
+                mask = batch.policy_mask.to(logp.device)
+                gaps.append((logp.float().cpu() - batch.rollout_logprobs.float())[mask.cpu()].abs())
+        gap = torch.cat(gaps) if gaps else torch.zeros(0)
+        return {"max": float(gap.max()) if gap.numel() else 0.0, "mean": float(gap.mean()) if gap.numel() else 0.0,
+                "tokens": float(gap.numel())}
+
     def save(self, root: str, step: int, client: dict) -> str:
         from cuagym.train.checkpoint import save_checkpoint
 
@@ -293,6 +313,9 @@ class LocalLearnerGroup:
     def weights_checksum(self) -> str:
         return self.worker.weights_checksum()
 
+    def logprob_gap(self, samples: Sequence[Any]) -> dict[str, float]:
+        return self.worker.logprob_gap(samples)
+
 
 class LocalEngineGroup:
     """One engine in this process; weights are copied from the learner chunk by chunk."""
@@ -352,6 +375,11 @@ class RayLearnerGroup:
     def weights_checksum(self) -> str:
         return self._all("weights_checksum")[0]
 
+    def logprob_gap(self, samples: Sequence[Any]) -> dict[str, float]:
+        import ray
+
+        return self._all("logprob_gap", ray.put(list(samples)))[0]
+
     def send_weights(self, engines: Sequence[Any], chunk_mb: float) -> dict[str, float]:
         return self._all("send_weights", list(engines), chunk_mb, self.timeout_s)[0]
 
@@ -369,6 +397,7 @@ class RayEngineGroup:
         ray.get([a.ping.remote() for a in self.actors])
         self.restarts = 0
         self.retried_requests = 0
+        self.closed = False    # set when the run tears down: a dying engine is then not restarted
         self._lock = threading.Lock()
 
     def restart(self, index: int) -> None:
@@ -405,6 +434,8 @@ class RayEngineGroup:
             try:
                 out[i] = ray.get(refs[i])
             except RayActorError:
+                if self.closed:
+                    raise
                 self.restart(i)
                 self.retried_requests += len(chunk)
                 out[i] = ray.get(self.actors[i].generate.remote(chunk))  # retried once: a second death raises
@@ -486,6 +517,8 @@ class Runtime:
                 if a.get("State") == "ALIVE" and a.get("Name", "").startswith(f"{ACTOR_PREFIX}-")}
 
     def close(self) -> None:
+        if hasattr(self.engines, "closed"):
+            self.engines.closed = True
         if self._stack is not None:
             self._stack.close()
 
@@ -512,12 +545,13 @@ def _start_ray(cfg: Config, policy_path: str, total_steps: int) -> Runtime:
 
     from cuagym.rollout.setup import ensure_ray
     from cuagym.train.placement import actor_names, engine_actor_name, learner_actor_name, plan_from_config
-    from cuagym.train.ray_cluster import RayPlacement
+    from cuagym.train.ray_cluster import RayPlacement, node_demands
 
     plan = plan_from_config(cfg)
     plan.raise_if_refused()
     stack = contextlib.ExitStack()
-    stack.enter_context(ensure_ray())
+    # A local Ray started here is one machine: it must hold every plan node's CPU reservations.
+    stack.enter_context(ensure_ray(num_cpus=sum(d.cpus for d in node_demands(plan, pin=False)) + 1))
     try:
         placement = RayPlacement.create(plan)
         stack.callback(placement.remove)

@@ -160,7 +160,10 @@ def ray_env(tmp_path: Path, rank: int, nnodes: int, port: int, *, probe: bool = 
            # Short socket paths for Ray; small nodes on this 2-core machine.
            "CUAGYM_RAY_TEMP_DIR": f"/tmp/cgr{port}",
            "CUAGYM_RAY_START_ARGS": f"--num-cpus {cpus} --num-gpus 0 --object-store-memory 200000000",
-           "RAY_gcs_rpc_server_reconnect_timeout_s": "5"}
+           "RAY_gcs_rpc_server_reconnect_timeout_s": "5",
+           # Ray 2.60 starts clusters with token authentication; nodes of a real cluster share the
+           # token (RAY_AUTH_TOKEN), these loopback nodes run without it.
+           "RAY_AUTH_MODE": "disabled"}
     if probe:
         (tmp_path / "probe.py").write_text(PROBE)
         env["CUAGYM_DRIVER"] = f"{PY} {tmp_path / 'probe.py'}"

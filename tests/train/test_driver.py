@@ -186,15 +186,22 @@ def test_two_async_steps_end_to_end(tmp_path, tiny_policy_dir, coin_tuples):
 
 
 @needs_sandbox
-def test_sigterm_saves_and_resume_continues(tmp_path, tiny_policy_dir, coin_tuples):
+@pytest.mark.parametrize("runtime", [
+    {},
+    # Learner ranks and the engine as Ray actors, one step off-policy.
+    pytest.param({"cluster.runtime": "ray", "learner.num_ranks": "2", "train.mode": "async"}, marks=pytest.mark.slow),
+], ids=["local-sync", "ray-async"])
+def test_sigterm_saves_and_resume_continues(tmp_path, tiny_policy_dir, coin_tuples, runtime):
     run = tmp_path / "run"
     args = overrides(run, tiny_policy_dir, coin_tuples, **{"train.steps": "4", "train.eval_every": "0",
-                                                           "train.sample_table_every": "0", "train.save_every": "0"})
+                                                           "train.sample_table_every": "0", "train.save_every": "0",
+                                                           **runtime})
     cmd = [sys.executable, "-m", "cuagym.commands.train_cli", "--config", str(ROOT / "configs" / "tiny.yaml"), *args]
     # A fresh process group for the child: not the rendezvous of a learner built in this process.
     env = {k: v for k, v in os.environ.items()
            if k not in ("RANK", "LOCAL_RANK", "WORLD_SIZE", "MASTER_ADDR", "MASTER_PORT")}
     env["PYTHONUNBUFFERED"] = "1"
+    env.setdefault("RAY_AUTH_MODE", "disabled")  # a local Ray for the ray runtime, no token file
     proc = subprocess.Popen(cmd, cwd=ROOT, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
     metrics = run / "metrics.jsonl"
     deadline = time.monotonic() + 900
@@ -224,4 +231,11 @@ def test_sigterm_saves_and_resume_continues(tmp_path, tiny_policy_dir, coin_tupl
     for t in iter_trajectories(run / "rollouts"):
         if t.tuple_id:  # an episode abandoned by the stop has no meta.json (no tuple id, no reward)
             by_version.setdefault(t.policy_version, set()).add(t.tuple_id)
-    assert [sorted(by_version[v]) for v in range(4)] == [[tid] for tid in expected], (by_version, stopped_at)
+    if runtime.get("train.mode") != "async":
+        assert [sorted(by_version[v]) for v in range(4)] == [[tid] for tid in expected], (by_version, stopped_at)
+        return
+    # One step off-policy: after the resume from step s, step k > s trains on the rollout made with the
+    # weights of step max(s, k - 2), on the tuple an uninterrupted sampler gives k-th.
+    for k in range(stopped_at + 1, 5):
+        assert expected[k - 1] in by_version[max(stopped_at, k - 2)], (k, by_version, stopped_at)
+    assert [r["train/staleness"] for r in recs][stopped_at:] == [0.0] + [1.0] * (3 - stopped_at)
