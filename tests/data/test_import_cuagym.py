@@ -12,9 +12,9 @@ import pytest
 
 from cuagym.data.format import load_tuple
 from cuagym.data.import_cuagym import convert_script, import_dir
-from cuagym.data.sandbox import sandbox_available
-from cuagym.data.validate import HubEndpoints, iter_tuple_dirs, validate_all
-from cuagym.hub.launcher import HubProcess
+from cuagym.data.validate import iter_tuple_dirs, validate_all
+
+pytestmark = pytest.mark.hub(["notes"])  # started only by the test that validates
 
 # Their style: hosted base URL, sid from /tmp/task_web_sid, token from CUA_GYM_ADMIN_TOKEN,
 # reward components summing to a score, "REWARD:" as the last line.
@@ -89,8 +89,8 @@ def test_convert_script_rewrites_urls_in_every_string_form():
     assert ns["D"] == "see http://127.0.0.1:3/cart now"
 
 
-@pytest.mark.skipif(sandbox_available() is not None, reason=str(sandbox_available()))
-def test_imported_tuples_validate_against_the_hub(tmp_path):
+@pytest.mark.usefixtures("sandbox")
+def test_imported_tuples_validate_against_the_hub(tmp_path, hub_endpoints):
     src, dst = tmp_path / "cuagym_release", tmp_path / "ours"
     write_theirs(src / "notes", "task_0001", {"task_id": "cg-notes-0001", "website": "notes",
                                               "task": "Pin the note 'Quarterly planning' and tag it planning.",
@@ -110,8 +110,7 @@ def test_imported_tuples_validate_against_the_hub(tmp_path):
     assert t.config.provenance["original_fields"] == {"level": 2}
     for name in ("initial_setup.py", "golden_patch.py", "reward.py"):
         assert "xlang.ai" not in (t.path / name).read_text()
-    with HubProcess(["notes"]) as hub:
-        reports = validate_all(iter_tuple_dirs(dst), HubEndpoints(hub.urls, hub.admin_token), jobs=1)
+    reports = validate_all(iter_tuple_dirs(dst), hub_endpoints, jobs=1)
     assert len(reports) == 1 and reports[0].ok, [(c.name, c.detail) for c in reports[0].failures]
 
 

@@ -15,7 +15,6 @@ from cuagym.data.format import load_tuple
 from cuagym.data.sandbox import HubAccess, run_script
 from cuagym.data.validate import iter_tuple_dirs
 from cuagym.hub.client import HubClient, HubError
-from cuagym.hub.launcher import HubProcess
 
 ROOT = Path(__file__).resolve().parents[2] / "data" / "tuples"
 PER_APP = 2
@@ -33,19 +32,13 @@ def sample() -> list[Path]:
     return out
 
 
-pytestmark = pytest.mark.usefixtures("sandbox")
+pytestmark = [pytest.mark.usefixtures("sandbox"), pytest.mark.hub("all")]
 
 
 def test_the_probe_sample_spans_every_app():
     # The bundled tuples ship with the repository: an empty sample is a broken checkout.
     apps = {d.parent.name for d in sample()}
     assert {"mail", "calendar", "kanban", "chat", "notes", "shop"} <= apps, apps
-
-
-@pytest.fixture(scope="module")
-def hub():
-    with HubProcess("all") as h:
-        yield h
 
 
 def id_lists(state: dict) -> list[str]:

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import os
 import socket
 import textwrap
 import threading
@@ -10,16 +9,9 @@ from pathlib import Path
 
 import pytest
 
-from cuagym.data.sandbox import HubAccess, Limits, Outcome, run_script, sandbox_available
-from cuagym.hub.launcher import HubProcess
+from cuagym.data.sandbox import HubAccess, Limits, Outcome, run_script
 
-pytestmark = pytest.mark.skipif(sandbox_available() is not None, reason=str(sandbox_available()))
-
-
-@pytest.fixture(scope="module")
-def hub():
-    with HubProcess(["notes"]) as h:
-        yield h
+pytestmark = [pytest.mark.usefixtures("sandbox"), pytest.mark.hub(["notes"])]
 
 
 @pytest.fixture()

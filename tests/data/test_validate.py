@@ -10,39 +10,26 @@ import sys
 import pytest
 
 from cuagym.data.format import TupleError, load_tuple
-from cuagym.data.sandbox import sandbox_available
-from cuagym.data.validate import HubEndpoints, validate_all, validate_tuple
-from cuagym.hub.launcher import HubProcess
+from cuagym.data.validate import validate_all, validate_tuple
 
-from .tuplelib import PRELUDE, REWARD, write_tuple
+from .tuplelib import PRELUDE, write_tuple
 
-pytestmark = pytest.mark.skipif(sandbox_available() is not None, reason=str(sandbox_available()))
-
-
-@pytest.fixture(scope="module")
-def hub():
-    with HubProcess(["notes"]) as h:
-        yield h
-
-
-@pytest.fixture(scope="module")
-def endpoints(hub):
-    return HubEndpoints(hub.urls, hub.admin_token)
+pytestmark = [pytest.mark.usefixtures("sandbox"), pytest.mark.hub(["notes"])]
 
 
 def _checks(rep):
     return {c.name: c for c in rep.checks}
 
 
-def test_good_tuple_passes_every_check(tmp_path, endpoints):
-    rep = validate_tuple(load_tuple(write_tuple(tmp_path)), endpoints)
+def test_good_tuple_passes_every_check(tmp_path, hub_endpoints):
+    rep = validate_tuple(load_tuple(write_tuple(tmp_path)), hub_endpoints)
     assert rep.ok, [(c.name, c.detail) for c in rep.failures]
     names = set(_checks(rep))
     assert {"format", "reward(initial)=0", "reward(golden)=1", "near_miss:wrong_note<1",
             "near_miss:pin_all<1"} <= names
 
 
-def test_golden_ui_replay_in_chromium(tmp_path, hub, endpoints):
+def test_golden_ui_replay_in_chromium(tmp_path, hub, hub_endpoints):
     from playwright.sync_api import sync_playwright
 
     from cuagym.browser import launch_kwargs
@@ -66,18 +53,18 @@ def test_golden_ui_replay_in_chromium(tmp_path, hub, endpoints):
         [{"type": "click", "x": x, "y": y, "frame": "screen"}], [{"type": "terminate", "status": "success"}]]})
     replayer = GoldenReplayer()
     try:
-        rep = validate_tuple(load_tuple(d), endpoints, ui_replay=replayer)
+        rep = validate_tuple(load_tuple(d), hub_endpoints, ui_replay=replayer)
         assert _checks(rep)["golden_ui_replay=1"].ok, _checks(rep)["golden_ui_replay=1"].detail
         # A click that misses the button does not reach reward 1.
         write_tuple(tmp_path, golden_actions={"viewport": [1280, 800], "steps": [
             [{"type": "click", "x": 700, "y": 700, "frame": "screen"}]]})
-        rep = validate_tuple(load_tuple(d), endpoints, ui_replay=replayer)
+        rep = validate_tuple(load_tuple(d), hub_endpoints, ui_replay=replayer)
         bad = _checks(rep)["golden_ui_replay=1"]
         assert not bad.ok and "reward 0" in bad.detail
         # An action off screen is reported as a replay failure that names the action.
         write_tuple(tmp_path, golden_actions={"viewport": [1280, 800], "steps": [
             [{"type": "click", "x": 5000, "y": 10, "frame": "screen"}]]})
-        rep = validate_tuple(load_tuple(d), endpoints, ui_replay=replayer)
+        rep = validate_tuple(load_tuple(d), hub_endpoints, ui_replay=replayer)
         assert "off screen" in _checks(rep)["golden_ui_replay=1"].detail
     finally:
         replayer.close()
@@ -94,11 +81,11 @@ def test_golden_ui_replay_in_chromium(tmp_path, hub, endpoints):
                            "post('set_current', s)\n"}, "reward(initial)=0", "differs from initial"),
     ("no_reward_line", {"reward": "print('done')\n"}, "reward(initial)=0", "no_reward"),
 ])
-def test_broken_tuples_fail_with_the_right_check(tmp_path, endpoints, kind, kwargs, failing, fragment):
+def test_broken_tuples_fail_with_the_right_check(tmp_path, hub_endpoints, kind, kwargs, failing, fragment):
     from .tuplelib import GOLDEN
     if kwargs.get("near") == {"same_as_golden": None}:
         kwargs = {"near": {"same_as_golden": GOLDEN}}
-    rep = validate_tuple(load_tuple(write_tuple(tmp_path, f"t.{kind}", **kwargs)), endpoints)
+    rep = validate_tuple(load_tuple(write_tuple(tmp_path, f"t.{kind}", **kwargs)), hub_endpoints)
     assert not rep.ok
     check = _checks(rep)[failing]
     assert not check.ok and fragment in check.detail, (check.name, check.detail)
@@ -123,14 +110,14 @@ def test_format_errors_name_the_problem(tmp_path):
         load_tuple(d)
 
 
-def test_validate_all_runs_in_parallel_and_reports_every_tuple(tmp_path, endpoints):
+def test_validate_all_runs_in_parallel_and_reports_every_tuple(tmp_path, hub_endpoints):
     write_tuple(tmp_path, "a.good")
     write_tuple(tmp_path, "b.good")
     write_tuple(tmp_path, "c.bad", reward=PRELUDE + "\nprint('REWARD: 1')\n")
     (tmp_path / "d.broken").mkdir()
     (tmp_path / "d.broken" / "task_config.json").write_text("{not json")
     from cuagym.data.validate import iter_tuple_dirs
-    reports = validate_all(iter_tuple_dirs(tmp_path), endpoints, jobs=2)
+    reports = validate_all(iter_tuple_dirs(tmp_path), hub_endpoints, jobs=2)
     status = {r.id: r.ok for r in reports}
     assert status == {"a.good": True, "b.good": True, "c.bad": False, "d.broken": False}
 

@@ -9,10 +9,7 @@ import json
 import pytest
 import torch
 
-from cuagym.browser import launch_kwargs
 from cuagym.data.format import load_tuple
-from cuagym.data.sandbox import sandbox_available
-from cuagym.hub.launcher import HubProcess
 from cuagym.rollout.agent_loop import LoopConfig, group_metrics, rollout_group
 from cuagym.rollout.engines.base import SamplingParams
 from cuagym.rollout.engines.hf import HFEngine
@@ -24,23 +21,7 @@ from cuagym.scaffold.prompt import system_prompt
 
 from ..data.tuplelib import write_tuple
 
-pytestmark = pytest.mark.skipif(sandbox_available() is not None, reason=str(sandbox_available()))
-
-
-@pytest.fixture(scope="module")
-def hub():
-    with HubProcess(["notes"]) as h:
-        yield h
-
-
-@pytest.fixture(scope="module")
-def browser():
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as p:
-        b = p.chromium.launch(**launch_kwargs())
-        yield b
-        b.close()
+pytestmark = [pytest.mark.usefixtures("sandbox"), pytest.mark.hub(["notes"])]
 
 
 def builder_for(policy):
@@ -73,8 +54,6 @@ def test_tiny_policy_group_of_four_through_chromium(tmp_path, hub, browser, shar
 
 
 def test_scripted_golden_policy_scores_one_through_the_same_loop(tmp_path, hub, browser, shared_tiny_policy):
-    from playwright.sync_api import sync_playwright  # noqa: F401
-
     pol = shared_tiny_policy
     d = write_tuple(tmp_path / "tuples", near={})
     # Where the Pin button is, as the tuple author found it.

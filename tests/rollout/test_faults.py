@@ -14,15 +14,14 @@ from pathlib import Path
 import pytest
 
 from cuagym.data.format import load_tuple
-from cuagym.data.sandbox import sandbox_available
 from cuagym.rollout.agent_loop import LoopConfig
 from cuagym.rollout.batch import rollout_batch
 from cuagym.rollout.pool import EnvPool
 from cuagym.rollout.scripted import GoldenEngine
 
-from .test_pool import PIN, TAG, builder_for, hub, ray_session  # noqa: F401  (shared fixtures)
+from .test_pool import PIN, TAG, builder_for
 
-pytestmark = pytest.mark.skipif(sandbox_available() is not None, reason=str(sandbox_available()))
+pytestmark = [pytest.mark.usefixtures("sandbox"), pytest.mark.hub(["notes"])]
 
 
 class FaultAt:
@@ -76,7 +75,7 @@ def new_episode_works(pool, worker, t):
 
 
 @pytest.fixture
-def pool(ray_session, hub):  # noqa: F811
+def pool(ray_session, hub):
     p = EnvPool(hub.urls, hub.admin_token, workers=2, slots_per_worker=2, cpus_per_worker=0.5, call_timeout_s=120)
     yield p
     p.close()
@@ -125,7 +124,7 @@ def test_without_retries_lost_episodes_are_env_failures_not_policy_failures(tmp_
 
 
 @pytest.mark.slow  # waits out a 30 s call timeout
-def test_hung_worker_is_replaced_after_the_call_timeout(tmp_path, ray_session, hub, shared_tiny_policy):  # noqa: F811
+def test_hung_worker_is_replaced_after_the_call_timeout(tmp_path, ray_session, hub, shared_tiny_policy):
     pol = shared_tiny_policy
     t = load_tuple(PIN)
     with EnvPool(hub.urls, hub.admin_token, workers=1, slots_per_worker=1, cpus_per_worker=0.5,

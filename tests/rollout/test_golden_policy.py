@@ -8,18 +8,15 @@ import json
 import pytest
 
 from cuagym.data.format import TupleError, load_tuple
-from cuagym.data.sandbox import sandbox_available
 from cuagym.data.validate import iter_tuple_dirs
-from cuagym.hub.launcher import HubProcess
 from cuagym.rollout.agent_loop import LoopConfig
 from cuagym.rollout.batch import rollout_batch
 from cuagym.rollout.pool import EnvPool
 from cuagym.rollout.scripted import GoldenEngine
 
-from .test_pool import TUPLES, builder_for, ray_session  # noqa: F401  (shared fixture)
+from .test_pool import TUPLES, builder_for
 
-pytestmark = [pytest.mark.slow,
-              pytest.mark.skipif(sandbox_available() is not None, reason=str(sandbox_available()))]
+pytestmark = [pytest.mark.slow, pytest.mark.usefixtures("sandbox"), pytest.mark.hub("all")]
 
 REQUIRED_RATE = 0.95
 
@@ -29,7 +26,7 @@ def last_lines(text: str, n: int = 3) -> str:
 
 
 @pytest.mark.timeout(3600)  # about 125 tuples; 15+ minutes on a loaded 2-core machine
-def test_golden_actions_score_one_on_at_least_95_percent(tmp_path, ray_session, shared_tiny_policy):  # noqa: F811
+def test_golden_actions_score_one_on_at_least_95_percent(tmp_path, ray_session, hub, shared_tiny_policy):
     pol = shared_tiny_policy
     tuples, failures = [], []
     for d in iter_tuple_dirs(TUPLES):
@@ -41,8 +38,8 @@ def test_golden_actions_score_one_on_at_least_95_percent(tmp_path, ray_session, 
             failures.append((d.name, f"does not load: {e}"))
     assert len(tuples) >= 20, f"expected the bundled tuples under {TUPLES}, found {len(tuples)}"
     cfg = LoopConfig(max_turns=max(len(t.golden_actions().steps) for t in tuples) + 1)
-    with HubProcess("all") as hub, EnvPool(hub.urls, hub.admin_token, workers=2, slots_per_worker=4,
-                                           cpus_per_worker=0.5, failure_retries=1) as pool:
+    with EnvPool(hub.urls, hub.admin_token, workers=2, slots_per_worker=4, cpus_per_worker=0.5,
+                 failure_retries=1) as pool:
         groups = rollout_batch(tuples, 1, pool, GoldenEngine(tuples, pol.tokenizer), builder_for(pol),
                                pol.tokenizer, cfg, run_dir=tmp_path / "run")
     for t, (tr,) in zip(tuples, groups):

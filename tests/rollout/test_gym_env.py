@@ -8,18 +8,10 @@ import pytest
 from gymnasium.utils.env_checker import check_env
 
 import cuagym  # noqa: F401  (registers cuagym/Hub-v0)
-from cuagym.data.sandbox import sandbox_available
-from cuagym.hub.launcher import HubProcess
 
 from ..data.tuplelib import write_tuple
 
-pytestmark = pytest.mark.skipif(sandbox_available() is not None, reason=str(sandbox_available()))
-
-
-@pytest.fixture(scope="module")
-def hub():
-    with HubProcess(["notes"]) as h:
-        yield h
+pytestmark = [pytest.mark.usefixtures("sandbox"), pytest.mark.hub(["notes"])]
 
 
 def test_registered_and_passes_the_env_checker(tmp_path, hub):

@@ -13,8 +13,6 @@ import pytest
 from cuagym.actions import Action
 from cuagym.config import RolloutConfig
 from cuagym.data.format import load_tuple
-from cuagym.data.sandbox import sandbox_available
-from cuagym.hub.launcher import HubProcess
 from cuagym.rollout.agent_loop import LoopConfig
 from cuagym.rollout.batch import rollout_batch
 from cuagym.rollout.engines.base import SamplingParams
@@ -26,31 +24,11 @@ from cuagym.rollout.trajectory import iter_trajectories
 from cuagym.scaffold import ContextBuilder
 from cuagym.scaffold.prompt import system_prompt
 
-pytestmark = pytest.mark.skipif(sandbox_available() is not None, reason=str(sandbox_available()))
+pytestmark = [pytest.mark.usefixtures("sandbox"), pytest.mark.hub(["notes"])]
 
 TUPLES = Path(__file__).resolve().parents[2] / "data" / "tuples"
 PIN = TUPLES / "notes" / "notes.pin.hiring_plan"                  # 2 golden steps
 TAG = TUPLES / "notes" / "notes.add_tag.apartment_urgent"         # 3 golden steps
-
-
-@pytest.fixture(scope="module")
-def ray_session():
-    os.environ.setdefault("RAY_USAGE_STATS_ENABLED", "0")
-    os.environ.setdefault("RAY_AUTH_MODE", "disabled")
-    import ray
-
-    owned = not ray.is_initialized()
-    if owned:
-        ray.init(num_cpus=2, include_dashboard=False, object_store_memory=1 << 30, log_to_driver=False)
-    yield ray
-    if owned:
-        ray.shutdown()
-
-
-@pytest.fixture(scope="module")
-def hub():
-    with HubProcess(["notes"]) as h:
-        yield h
 
 
 @pytest.fixture(scope="module")

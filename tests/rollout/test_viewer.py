@@ -43,16 +43,10 @@ def write_run(root):
 
 
 @pytest.fixture(scope="module")
-def page():
-    from playwright.sync_api import sync_playwright
-
-    from cuagym.browser import launch_kwargs
-
-    with sync_playwright() as p:
-        b = p.chromium.launch(**launch_kwargs())
-        pg = b.new_page(viewport={"width": 1400, "height": 900})
-        yield pg
-        b.close()
+def page(browser):
+    pg = browser.new_page(viewport={"width": 1400, "height": 900})
+    yield pg
+    pg.close()
 
 
 def test_report_in_chromium_shows_the_run(tmp_path, page):

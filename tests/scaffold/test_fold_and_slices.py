@@ -3,17 +3,16 @@ trajectory equal the rollout engine's, and the sliced gradient equals the per-st
 
 from __future__ import annotations
 
-import random
-
 import pytest
 import torch
-from PIL import Image
 
-from cuagym.gspo import gspo_loss, sequence_log_ratio
+from cuagym.gspo import gspo_loss
 from cuagym.rollout.engines.base import GenRequest, SamplingParams
 from cuagym.rollout.engines.hf import HFEngine
 from cuagym.scaffold import ContextBuilder, StepRecord, fold_boundaries, folded_count, slice_trajectory
 from cuagym.scaffold.prompt import system_prompt
+
+from ..screens import shot
 
 
 def test_folded_count_by_hand():
@@ -33,15 +32,6 @@ def test_fold_boundaries_cover_every_step_once():
         assert all(a[1] == b[0] for a, b in zip(runs, runs[1:]))
         for s, e in runs:  # one fold level within a run
             assert len({folded_count(t + 1, 4, 2) for t in range(s, e)}) == 1
-
-
-def shot(seed: int, size=(320, 200)) -> Image.Image:
-    rng = random.Random(seed)
-    img = Image.new("RGB", size, tuple(rng.randrange(256) for _ in range(3)))
-    for _ in range(6):
-        x, y = rng.randrange(size[0] - 40), rng.randrange(size[1] - 20)
-        img.paste(tuple(rng.randrange(256) for _ in range(3)), (x, y, x + 40, y + 20))
-    return img
 
 
 @pytest.fixture(scope="module")

@@ -25,16 +25,10 @@ from cuagym.synth.pipeline import SynthPipeline
 from .scripted import (GEN_CANARIES, PIN_CRITERIA, PIN_INSTRUCTION, REWARD_ALWAYS_ONE, REWARD_GOOD, ScriptedLLM,
                        generator_reply, reward_reply)
 
-pytestmark = pytest.mark.usefixtures("sandbox")
+pytestmark = [pytest.mark.usefixtures("sandbox"), pytest.mark.hub(["notes"])]
 
 SPEC = TaskSpec("notes.synth.pin_note.test01", ("notes",), PIN_INSTRUCTION, tuple(PIN_CRITERIA), "easy",
                 "notes.synth.pin_note")
-
-
-@pytest.fixture(scope="module")
-def hub():
-    with HubProcess(["notes"]) as h:
-        yield HubEndpoints(h.urls, h.admin_token)
 
 
 @pytest.fixture
@@ -51,10 +45,10 @@ def make(llm: ScriptedLLM, hub: HubEndpoints, **kw):
     return cfg, client, runner, [AppInfo("notes", schema_doc("notes"), runner.seed())]
 
 
-def test_reward_scoring_initial_one_is_caught_in_round_1_and_fixed_in_round_2(tmp_path, hub, llm):
+def test_reward_scoring_initial_one_is_caught_in_round_1_and_fixed_in_round_2(tmp_path, hub_endpoints, llm):
     llm.add("generator", "", generator_reply(), "DONE")
     llm.add("discriminator", "", reward_reply(REWARD_ALWAYS_ONE), reward_reply(REWARD_GOOD))
-    cfg, client, runner, apps = make(llm, hub)
+    cfg, client, runner, apps = make(llm, hub_endpoints)
     assert client.model == "scripted-model"  # discovered at /v1/models
     transcript = Transcript()
     ag = Orchestrator(client, cfg, runner, apps).run(SPEC, tmp_path / "work", transcript)
@@ -80,10 +74,10 @@ def test_reward_scoring_initial_one_is_caught_in_round_1_and_fixed_in_round_2(tm
     assert usage["total"].estimated_calls == 0
 
 
-def test_discriminator_never_sees_generator_files_or_reasoning(tmp_path, hub, llm):
+def test_discriminator_never_sees_generator_files_or_reasoning(tmp_path, hub_endpoints, llm):
     llm.add("generator", "", generator_reply(), "DONE")
     llm.add("discriminator", "", reward_reply(REWARD_ALWAYS_ONE), reward_reply(REWARD_GOOD))
-    cfg, client, runner, apps = make(llm, hub)
+    cfg, client, runner, apps = make(llm, hub_endpoints)
     ag = Orchestrator(client, cfg, runner, apps).run(SPEC, tmp_path / "work", Transcript())
     assert ag.agreed
     gen_wire = json.dumps(llm.requests("generator"))
@@ -100,7 +94,7 @@ def test_discriminator_never_sees_generator_files_or_reasoning(tmp_path, hub, ll
     assert (tmp_path / "work" / "generator" / "golden_patch.py").is_file()
 
 
-def test_dispute_routes_the_reason_to_the_generator(tmp_path, hub, llm):
+def test_dispute_routes_the_reason_to_the_generator(tmp_path, hub_endpoints, llm):
     # Golden pins the target and also another note: a valid but wrong state (the reward gives 0.5).
     from .scripted import files_reply, generator_files, patch
 
@@ -110,7 +104,7 @@ def test_dispute_routes_the_reason_to_the_generator(tmp_path, hub, llm):
     llm.add("generator", "", files_reply("first try", files))
     llm.add("discriminator", "", reward_reply(REWARD_GOOD),
             'DISPUTE: the task-done state also pins "Launch risks", not only the target note.')
-    cfg, client, runner, apps = make(llm, hub, generator_self_checks=0)
+    cfg, client, runner, apps = make(llm, hub_endpoints, generator_self_checks=0)
     ag = Orchestrator(client, cfg, runner, apps).run(SPEC, tmp_path / "work", Transcript())
     assert ag.agreed and ag.rounds == 2, [r.summary() for r in ag.log]
     assert ag.log[0].discriminator == ["golden: expected 1, got 0.5"]
@@ -119,11 +113,11 @@ def test_dispute_routes_the_reason_to_the_generator(tmp_path, hub, llm):
     assert "Launch risks" in gen[-1]["messages"][-1]["content"]  # the dispute reached the Generator
 
 
-def test_never_agreeing_task_is_dropped_with_its_reason(tmp_path, hub, llm):
+def test_never_agreeing_task_is_dropped_with_its_reason(tmp_path, hub_endpoints, llm):
     llm.add("generator", "", generator_reply())
     llm.add("discriminator", "", *[reward_reply(REWARD_ALWAYS_ONE)] * 3)
-    cfg, client, runner, apps = make(llm, hub, max_rounds=3, generator_self_checks=0)
-    pipe = SynthPipeline(cfg, tmp_path / "out", hub, client, log=lambda m: None)
+    cfg, client, runner, apps = make(llm, hub_endpoints, max_rounds=3, generator_self_checks=0)
+    pipe = SynthPipeline(cfg, tmp_path / "out", hub_endpoints, client, log=lambda m: None)
     outcome, transcript, ag = pipe.agree_and_assemble(SPEC, apps)
     assert not ag.agreed and ag.rounds == 3
     assert outcome.status == "dropped"
@@ -137,11 +131,11 @@ def test_never_agreeing_task_is_dropped_with_its_reason(tmp_path, hub, llm):
     assert pipe._dropped_instructions(["notes"]) == [PIN_INSTRUCTION] and pipe._dropped_instructions(["mail"]) == []
 
 
-def test_agreed_task_is_assembled_into_a_tuple_that_validates(tmp_path, hub, llm):
+def test_agreed_task_is_assembled_into_a_tuple_that_validates(tmp_path, hub_endpoints, llm):
     llm.add("generator", "", generator_reply(), "DONE")
     llm.add("discriminator", "", reward_reply(REWARD_GOOD))
-    cfg, client, runner, apps = make(llm, hub)
-    pipe = SynthPipeline(cfg, tmp_path / "out", hub, client, log=lambda m: None)
+    cfg, client, runner, apps = make(llm, hub_endpoints)
+    pipe = SynthPipeline(cfg, tmp_path / "out", hub_endpoints, client, log=lambda m: None)
     outcome, transcript, ag = pipe.agree_and_assemble(SPEC, apps)
     assert outcome.status == "kept" and ag.rounds == 1, outcome.reason
     t = load_tuple(tmp_path / "out" / SPEC.id)
@@ -150,7 +144,7 @@ def test_agreed_task_is_assembled_into_a_tuple_that_validates(tmp_path, hub, llm
     prov = t.config.provenance
     assert prov["source"] == "synth" and prov["model"] == "scripted-model" and prov["rounds"] == 1
     assert prov["validation"]["ok"] is True
-    assert validate_tuple(t, hub).ok
+    assert validate_tuple(t, hub_endpoints).ok
     path = t.path / "provenance" / "transcript.jsonl"
     calls = read_transcript(path)
     assert [c["agent"] for c in calls] == ["generator", "generator", "discriminator"]
@@ -176,15 +170,15 @@ def test_the_discriminator_context_is_an_allow_list():
     assert list(inspect.signature(Discriminator.revise).parameters) == ["self", "evidence", "brief"]
 
 
-def test_a_failing_vote_drops_that_task_only_and_keeps_its_files(tmp_path, hub, llm):
+def test_a_failing_vote_drops_that_task_only_and_keeps_its_files(tmp_path, hub_endpoints, llm):
     from .scripted import pin_proposal, proposal_reply
 
     llm.add("proposer", "", proposal_reply(pin_proposal()))
     llm.add("generator", "", generator_reply())
     llm.add("discriminator", "", reward_reply(REWARD_GOOD))
     # No judge replies: the server answers 400 to the judges, as an endpoint that fails would.
-    cfg, client, runner, apps = make(llm, hub, generator_self_checks=0, existing=[])
-    summary = SynthPipeline(cfg, tmp_path / "out", hub, client, log=lambda m: None).run(["notes"], 1)
+    cfg, client, runner, apps = make(llm, hub_endpoints, generator_self_checks=0, existing=[])
+    summary = SynthPipeline(cfg, tmp_path / "out", hub_endpoints, client, log=lambda m: None).run(["notes"], 1)
     (o,) = summary.outcomes
     assert o.status == "dropped" and o.reason.startswith("failed: LLMError:") and "HTTP 400" in o.reason
     d = tmp_path / "out" / "_dropped" / o.id
@@ -206,12 +200,12 @@ print(f"REWARD: {1.0 if ok and flags(d['initial_state']) == flags(d['current_sta
 """
 
 
-def test_damage_probe_catches_a_reward_blind_to_other_edits(tmp_path, hub, llm):
+def test_damage_probe_catches_a_reward_blind_to_other_edits(tmp_path, hub_endpoints, llm):
     # The lenient reward passes the initial state, the golden state and both near misses; only the
     # probe (task done + another note's text edited) shows it does not check for damage.
     llm.add("generator", "", generator_reply())
     llm.add("discriminator", "", reward_reply(LENIENT), reward_reply(REWARD_GOOD))
-    cfg, client, runner, apps = make(llm, hub, generator_self_checks=0)
+    cfg, client, runner, apps = make(llm, hub_endpoints, generator_self_checks=0)
     ag = Orchestrator(client, cfg, runner, apps).run(SPEC, tmp_path / "work", Transcript())
     assert ag.agreed and ag.rounds == 2
     assert ag.log[0].discriminator == ["damaged task-done: expected below 1, got 1"]
@@ -220,11 +214,11 @@ def test_damage_probe_catches_a_reward_blind_to_other_edits(tmp_path, hub, llm):
     assert 'notes.n1.body: ' in feedback and '(edited)' in feedback  # the diff shows the edit
 
 
-def test_discriminator_may_waive_the_damage_probe(tmp_path, hub, llm):
+def test_discriminator_may_waive_the_damage_probe(tmp_path, hub_endpoints, llm):
     llm.add("generator", "", generator_reply())
     llm.add("discriminator", "", reward_reply(LENIENT),
             "DISPUTE: damage probe: the task is only about which notes are pinned.")
-    cfg, client, runner, apps = make(llm, hub, generator_self_checks=0)
+    cfg, client, runner, apps = make(llm, hub_endpoints, generator_self_checks=0)
     ag = Orchestrator(client, cfg, runner, apps).run(SPEC, tmp_path / "work", Transcript())
     assert ag.agreed and ag.rounds == 2
     assert ag.probe.startswith("waived by the Discriminator: damage probe: the task is only about")
