@@ -13,6 +13,7 @@ from pathlib import Path
 from typing import ClassVar, Literal, Optional
 
 from cuagym.configbase import ConfigError, cfg, describe, load, to_dict
+from cuagym.configcheck import above, at_least, fraction, when
 
 CONFIG_DIR = Path(__file__).resolve().parent.parent / "configs"
 
@@ -71,22 +72,17 @@ class RolloutConfig:
     env_failure_retries: int = cfg(1, "times an episode lost to an environment failure is started again")
 
     def check(self) -> str | None:
-        if self.group_size < 2:
-            return f"rollout.group_size must be >= 2 for group-normalised advantages, got {self.group_size}"
-        if self.fold_size < 1 or self.fold_size > self.image_max:
-            return f"rollout.fold_size must be within 1..image_max ({self.image_max}), got {self.fold_size}"
-        for name in ("tasks_per_step", "max_turns", "max_actions_per_turn", "max_new_tokens", "num_engines",
-                     "engine_tp_size", "engine_ep_size", "env_workers", "slots_per_worker", "image_max"):
-            if getattr(self, name) < 1:
-                return f"rollout.{name} must be >= 1, got {getattr(self, name)}"
-        if not 0 < self.gpu_memory_utilization <= 1:
-            return f"rollout.gpu_memory_utilization must be within (0, 1], got {self.gpu_memory_utilization}"
-        if self.env_call_timeout_s <= 0 or self.env_cpus_per_worker < 0:
-            return (f"rollout.env_call_timeout_s must be > 0 and env_cpus_per_worker >= 0, got "
-                    f"{self.env_call_timeout_s} and {self.env_cpus_per_worker}")
-        if self.env_failure_retries < 0:
-            return f"rollout.env_failure_retries must be >= 0, got {self.env_failure_retries}"
-        return None
+        return (at_least(self, "rollout", 2, "group_size", note=" for group-normalised advantages")
+                or when(not 1 <= self.fold_size <= self.image_max,
+                        f"rollout.fold_size must be within 1..image_max ({self.image_max}), got {self.fold_size}")
+                or at_least(self, "rollout", 1, "tasks_per_step", "max_turns", "max_actions_per_turn",
+                            "max_new_tokens", "num_engines", "engine_tp_size", "engine_ep_size", "env_workers",
+                            "slots_per_worker", "image_max")
+                or fraction(self, "rollout", "gpu_memory_utilization")
+                or when(self.env_call_timeout_s <= 0 or self.env_cpus_per_worker < 0,
+                        f"rollout.env_call_timeout_s must be > 0 and env_cpus_per_worker >= 0, got "
+                        f"{self.env_call_timeout_s} and {self.env_cpus_per_worker}")
+                or at_least(self, "rollout", 0, "env_failure_retries"))
 
 
 @dataclass(frozen=True)
@@ -132,13 +128,10 @@ class LearnerConfig:
     weight_sync_chunk_mb: int = cfg(512, "size of each chunk of named tensors sent to the engines")
 
     def check(self) -> str | None:
-        if self.logprob_chunk_tokens < 0:
-            return f"learner.logprob_chunk_tokens must be >= 0, got {self.logprob_chunk_tokens}"
-        if self.num_ranks < 1 or self.minibatches_per_rollout < 1 or self.micro_batch_tokens < 1:
-            return "learner.num_ranks, minibatches_per_rollout and micro_batch_tokens must be >= 1"
-        if self.lr <= 0:
-            return f"learner.lr must be > 0, got {self.lr}"
-        return None
+        return (at_least(self, "learner", 0, "logprob_chunk_tokens")
+                or when(self.num_ranks < 1 or self.minibatches_per_rollout < 1 or self.micro_batch_tokens < 1,
+                        "learner.num_ranks, minibatches_per_rollout and micro_batch_tokens must be >= 1")
+                or above(self, "learner", 0, "lr"))
 
 
 @dataclass(frozen=True)
@@ -161,15 +154,11 @@ class TrainConfig:
     progress_bar: bool = cfg(True, "show a progress bar of the steps on rank 0")
 
     def check(self) -> str | None:
-        if self.steps < 1:
-            return f"train.steps must be >= 1, got {self.steps}"
-        for name in ("save_every", "eval_every", "sample_table_every"):
-            if getattr(self, name) < 0:
-                return f"train.{name} must be >= 0 (0 = off), got {getattr(self, name)}"
-        if self.eval_group_size < 1 or self.keep_checkpoints < 1:
-            return (f"train.eval_group_size and train.keep_checkpoints must be >= 1, got "
-                    f"{self.eval_group_size} and {self.keep_checkpoints}")
-        return None
+        return (at_least(self, "train", 1, "steps")
+                or at_least(self, "train", 0, "save_every", "eval_every", "sample_table_every", note=" (0 = off)")
+                or when(self.eval_group_size < 1 or self.keep_checkpoints < 1,
+                        f"train.eval_group_size and train.keep_checkpoints must be >= 1, got "
+                        f"{self.eval_group_size} and {self.keep_checkpoints}"))
 
 
 @dataclass(frozen=True)
@@ -224,20 +213,16 @@ class ClusterConfig:
     join_timeout_s: float = cfg(600.0, "seconds the Ray head waits for all nodes to join before giving up")
 
     def check(self) -> str | None:
-        if self.nodes < 1 or self.gpus_per_node < 0 or self.learner_gpus < 0:
-            return "cluster.nodes must be >= 1 and GPU counts >= 0"
-        if self.learner_gpus > self.nodes * self.gpus_per_node:
-            return (f"cluster.learner_gpus ({self.learner_gpus}) exceeds the cluster's "
-                    f"{self.nodes * self.gpus_per_node} GPUs")
-        if self.gpu_memory_gb <= 0:
-            return f"cluster.gpu_memory_gb must be > 0, got {self.gpu_memory_gb}"
-        if not 0 < self.usable_memory_fraction <= 1:
-            return f"cluster.usable_memory_fraction must be within (0, 1], got {self.usable_memory_fraction}"
-        if self.cpus_per_node < 0 or self.cpu_memory_gb < 0 or self.max_context_tokens < 0:
-            return "cluster.cpus_per_node, cpu_memory_gb and max_context_tokens must be >= 0 (0 = not set)"
-        if self.join_timeout_s <= 0:
-            return f"cluster.join_timeout_s must be > 0, got {self.join_timeout_s}"
-        return None
+        return (when(self.nodes < 1 or self.gpus_per_node < 0 or self.learner_gpus < 0,
+                     "cluster.nodes must be >= 1 and GPU counts >= 0")
+                or when(self.learner_gpus > self.nodes * self.gpus_per_node,
+                        f"cluster.learner_gpus ({self.learner_gpus}) exceeds the cluster's "
+                        f"{self.nodes * self.gpus_per_node} GPUs")
+                or above(self, "cluster", 0, "gpu_memory_gb")
+                or fraction(self, "cluster", "usable_memory_fraction")
+                or when(self.cpus_per_node < 0 or self.cpu_memory_gb < 0 or self.max_context_tokens < 0,
+                        "cluster.cpus_per_node, cpu_memory_gb and max_context_tokens must be >= 0 (0 = not set)")
+                or above(self, "cluster", 0, "join_timeout_s"))
 
 
 @dataclass(frozen=True)

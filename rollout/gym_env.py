@@ -148,12 +148,10 @@ class HubEnv(gym.Env):
     def close(self):
         if self._slot is not None:
             self._slot.close_context()
-        for obj, meth in ((self._browser, "close"), (self._pw, "stop")):
-            if obj is not None:
-                try:
-                    getattr(obj, meth)()
-                except Exception:
-                    pass
+        if self._browser is not None or self._pw is not None:
+            from cuagym.rollout.worker import close_browser
+
+            close_browser(self._browser, self._pw)
         if self._hub is not None:
             self._hub.stop()
         self._slot = self._browser = self._pw = self._hub = None

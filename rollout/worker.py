@@ -92,6 +92,17 @@ def _kill_all(procs: list[psutil.Process]) -> None:
             pass
 
 
+def close_browser(browser: Any, playwright: Any) -> None:
+    """Close a Chromium, then stop the Playwright that launched it; either may be None, and a
+    failure of either (one already gone) is ignored."""
+    for obj, meth in ((browser, "close"), (playwright, "stop")):
+        if obj is not None:
+            try:
+                getattr(obj, meth)()
+            except Exception:
+                pass
+
+
 def _alive(p: psutil.Process) -> bool:
     try:
         return p.is_running() and p.status() != psutil.STATUS_ZOMBIE
@@ -259,12 +270,7 @@ class EnvWorker:
         procs = self.browser_processes()
         for s in self.slots:
             s.close_context()
-        for obj, meth in ((self.browser, "close"), (self._pw, "stop")):
-            if obj is not None:
-                try:
-                    getattr(obj, meth)()
-                except Exception:
-                    pass
+        close_browser(self.browser, self._pw)
         _kill_all(procs)
         self.browser = self._pw = self.browser_process = None
         self.slots = []

@@ -10,7 +10,7 @@ micro-batching, weight-sync chunks), checkpoints with exact resume, and HF expor
 Names are imported on first use so that importing the package does not import DeepSpeed.
 """
 
-from importlib import import_module
+from cuagym.lazy import lazy_exports
 
 _EXPORTS = {
     "TrainSample": "samples", "MicroBatch": "samples", "samples_from_trajectory": "samples",
@@ -23,11 +23,4 @@ _EXPORTS = {
 }
 
 __all__ = sorted(_EXPORTS)
-
-
-def __getattr__(name: str):
-    if name not in _EXPORTS:
-        raise AttributeError(f"module 'cuagym.train' has no attribute {name!r}")
-    value = getattr(import_module(f"cuagym.train.{_EXPORTS[name]}"), name)
-    globals()[name] = value
-    return value
+__getattr__, __dir__ = lazy_exports("cuagym.train", _EXPORTS, globals())

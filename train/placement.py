@@ -31,7 +31,7 @@ import json
 import math
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Mapping
+from typing import Any, Callable, Mapping
 
 from cuagym.config import Config
 
@@ -428,10 +428,27 @@ _FIXES = {
                 "runs data-parallel instead of replicating the few KV heads",
     "runtime": "raise rollout.gpu_memory_utilization",
 }
+# What fixes an engine over its budget in anything but its KV cache.
+_ENGINE_FIX = ("more GPUs per engine (rollout.engine_tp_size / engine_ep_size) or a higher "
+               "rollout.gpu_memory_utilization")
 
 
 def _largest(parts: Mapping[str, float]) -> str:
     return max(parts, key=lambda k: parts[k])
+
+
+def _over_limit(where: str, who: str, parts: Mapping[str, float], limit: float, limit_text: str,
+                fix: Callable[[str], str], part_size: bool = False) -> str | None:
+    """The problem of ``who`` on the GPUs ``where`` when its ``parts`` (name -> bytes) add up to more
+    than ``limit`` (``limit_text`` says what that is): what it needs of what, by how much it is over,
+    its largest part (with that part's size when ``part_size``) and ``fix(part)``; None when it fits."""
+    total = sum(parts.values())
+    if total <= limit:
+        return None
+    part = _largest(parts)
+    size = f" ({_gib(parts[part])})" if part_size else ""
+    return (f"{where}: {who} needs {_gib(total)} (" + ", ".join(f"{k} {_gib(v)}" for k, v in parts.items())
+            + f") but {limit_text}: over by {_gib(total - limit)}, mostly {part}{size}. Fix: {fix(part)}")
 
 
 def _memory_checks(cfg: Config, arch: ModelArch, ranks: int, roles: dict[GpuRef, tuple[bool, bool]],
@@ -445,37 +462,31 @@ def _memory_checks(cfg: Config, arch: ModelArch, ranks: int, roles: dict[GpuRef,
     lm_gpu = {k: v for k, v in lm.items() if k != "host_optimizer"}
     learner_total = sum(lm_gpu.values())
     learner_resident = lm["weights"] + lm["gradients"] + lm["optimizer"]
-    engine_total = sum(em.values())
     concurrent = cfg.train.mode == "async"
     groups: dict[tuple[bool, bool], list[GpuRef]] = {}
     for ref, key in roles.items():
         groups.setdefault(key, []).append(ref)
-    rows, problems = [], []
+    rows: list[GpuMemory] = []
+    problems: list[str | None] = []   # None: a check that passed
     for (has_l, has_e), refs in sorted(groups.items(), reverse=True):
         name = " + ".join(n for n, on in (("learner", has_l), ("engine", has_e)) if on)
         where = f"{name} GPUs ({refs[0]}{' and %d more' % (len(refs) - 1) if len(refs) > 1 else ''})"
         phases: list[float] = []
         if has_e:
-            if engine_total > engine_budget:
-                part = _largest(em)
-                problems.append(
-                    f"{where}: the engine needs {_gib(engine_total)} ("
-                    + ", ".join(f"{k} {_gib(v)}" for k, v in em.items())
-                    + f") but vLLM may take {_gib(engine_budget)} ({cfg.cluster.gpu_memory_gb:g} GiB x "
-                    f"rollout.gpu_memory_utilization {util:g}): over by {_gib(engine_total - engine_budget)}, "
-                    f"mostly {part}. Fix: {_FIXES['kv_cache'] if part == 'kv_cache' else 'more GPUs per engine (rollout.engine_tp_size / engine_ep_size) or a higher rollout.gpu_memory_utilization'}")
+            problems.append(_over_limit(
+                where, "the engine", em, engine_budget,
+                f"vLLM may take {_gib(engine_budget)} ({cfg.cluster.gpu_memory_gb:g} GiB x "
+                f"rollout.gpu_memory_utilization {util:g})",
+                lambda part: _FIXES["kv_cache"] if part == "kv_cache" else _ENGINE_FIX))
             # vLLM reserves its whole budget up front, whatever it needs.
             phases.append(engine_budget)
         if has_l:
             phases.append(learner_total)
-            if learner_total > cap:
-                part = _largest(lm_gpu)
-                problems.append(
-                    f"{where}: a learner rank needs {_gib(learner_total)} ("
-                    + ", ".join(f"{k} {_gib(v)}" for k, v in lm_gpu.items())
-                    + f") but {_gib(cap)} is usable ({cfg.cluster.gpu_memory_gb:g} GiB x "
-                    f"cluster.usable_memory_fraction {cfg.cluster.usable_memory_fraction:g}): over by "
-                    f"{_gib(learner_total - cap)}, mostly {part} ({_gib(lm_gpu[part])}). Fix: {_FIXES[part]}")
+            problems.append(_over_limit(
+                where, "a learner rank", lm_gpu, cap,
+                f"{_gib(cap)} is usable ({cfg.cluster.gpu_memory_gb:g} GiB x "
+                f"cluster.usable_memory_fraction {cfg.cluster.usable_memory_fraction:g})",
+                _FIXES.__getitem__, part_size=True))
         if has_l and has_e:
             # Sync: engines sleep (weights and cache released) during the update, but the
             # learner's states stay while the engines generate. Async: both run at once.
@@ -493,7 +504,7 @@ def _memory_checks(cfg: Config, arch: ModelArch, ranks: int, roles: dict[GpuRef,
                     + "lower rollout.gpu_memory_utilization, or set cluster.colocate=false and split the GPUs")
         rows.append(GpuMemory(roles=name, gpus=tuple(refs), learner=lm_gpu if has_l else {},
                               engine=em if has_e else {}, peak=max(phases), cap=cap))
-    return rows, problems
+    return rows, [p for p in problems if p is not None]
 
 
 def make_plan(cfg: Config, arch: ModelArch | None) -> Plan:

@@ -17,6 +17,8 @@ import sys
 import time
 from pathlib import Path
 
+from cuagym.commands.common import subcommand_parsers
+
 
 def _validate(args: argparse.Namespace) -> int:
     from cuagym.data.format import TupleError, load_tuple
@@ -111,9 +113,11 @@ def _manifest(args: argparse.Namespace) -> int:
 
 
 def main(argv: list[str] | None = None) -> int:
-    p = argparse.ArgumentParser(prog="cuagym data", description="Validate, import and index tuples.")
-    sub = p.add_subparsers(dest="cmd", required=True, metavar="{validate,import-cuagym,manifest}")
-    v = sub.add_parser("validate", help="check every tuple under PATH")
+    p, sub = subcommand_parsers("cuagym data", "Validate, import and index tuples.", {
+        "validate": "check every tuple under PATH",
+        "import-cuagym": "convert CUA-Gym-layout tuples from SRC into DST",
+        "manifest": "write PATH/manifest.jsonl for a folder of tuples"})
+    v = sub["validate"]
     v.add_argument("path")
     v.add_argument("--jobs", type=int, default=2, help="tuples checked in parallel (default 2)")
     v.add_argument("--no-ui", action="store_true", help="skip the golden UI replay in Chromium")
@@ -121,12 +125,11 @@ def main(argv: list[str] | None = None) -> int:
     v.add_argument("--timeout", type=float, default=30.0, help="seconds per script run (default 30)")
     v.add_argument("--json", default="", help="also write the reports to this JSON file")
     v.add_argument("-v", "--verbose", action="store_true", help="print passing checks too")
-    i = sub.add_parser("import-cuagym", help="convert CUA-Gym-layout tuples from SRC into DST")
+    i = sub["import-cuagym"]
     i.add_argument("src")
     i.add_argument("dst")
     i.add_argument("--any-app", action="store_true", help="keep tuples for apps this hub does not have")
-    m = sub.add_parser("manifest", help="write PATH/manifest.jsonl for a folder of tuples")
-    m.add_argument("path")
+    sub["manifest"].add_argument("path")
     args = p.parse_args(argv)
     if getattr(args, "jobs", 1) < 1:
         p.error("--jobs must be >= 1")

@@ -9,13 +9,15 @@ the rollout settings of the config, prints a table and writes the results as JSO
 
 from __future__ import annotations
 
-import argparse
 import sys
 from pathlib import Path
 
+from cuagym.commands.common import command, command_parser, load_run_config, usage_errors
 
+
+@command("cuagym eval")
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(prog="cuagym eval", description=__doc__.split("\n\n")[0])
+    parser = command_parser("cuagym eval", __doc__)
     parser.add_argument("--policy", required=True, help="policy folder (Hugging Face format)")
     parser.add_argument("--tuples", required=True, help="dataset folder of tuples")
     parser.add_argument("--filter", nargs="*", default=[], help="tuple id or family prefixes (default: all)")
@@ -28,23 +30,14 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)
     if args.group_size < 1:
         parser.error(f"--group-size must be >= 1, got {args.group_size}")
-    from cuagym.config import ConfigError, load_config
-
-    try:
-        cfg = load_config(args.config, args.overrides)
-    except ConfigError as err:
-        print(f"cuagym eval: {err}", file=sys.stderr)
-        return 2
+    cfg = load_run_config(args)
     from cuagym.modeling import load_policy
     from cuagym.rollout.setup import apps_of, environment, load_tuples, loop_config, make_builder, make_engine
     from cuagym.train.evaluate import evaluate, success_table
 
-    try:
+    with usage_errors(FileNotFoundError, ValueError):
         tuples = load_tuples(args.tuples, args.filter)
         policy = load_policy(args.policy, dtype=cfg.model.dtype, attn_implementation=cfg.model.attn_implementation)
-    except (FileNotFoundError, ValueError) as err:
-        print(f"cuagym eval: {err}", file=sys.stderr)
-        return 2
     builder = make_builder(policy.tokenizer, policy.processor.image_processor, cfg.rollout)
     engine = make_engine(cfg, policy=policy)
     with environment(cfg, apps_of(tuples)) as pool:

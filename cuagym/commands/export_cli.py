@@ -8,12 +8,14 @@ The output loads with ``cuagym.modeling.load_policy`` and serves with vLLM.
 
 from __future__ import annotations
 
-import argparse
 import sys
 
+from cuagym.commands.common import command, command_parser, usage_errors
 
+
+@command("cuagym export")
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(prog="cuagym export", description=__doc__.split("\n\n")[0])
+    parser = command_parser("cuagym export", __doc__)
     parser.add_argument("ckpt", help="checkpoint root (with step_N folders) or one step_N folder")
     parser.add_argument("out_dir", help="output folder for the Hugging Face model")
     parser.add_argument("--tag", default=None, help="checkpoint tag to export (default: the newest)")
@@ -21,11 +23,8 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)
     from cuagym.train.export import export_checkpoint
 
-    try:
+    with usage_errors(FileNotFoundError, ValueError):
         out = export_checkpoint(args.ckpt, args.out_dir, tag=args.tag, max_shard_size=args.max_shard_size)
-    except (FileNotFoundError, ValueError) as err:
-        print(f"cuagym export: {err}", file=sys.stderr)
-        return 2
     print(f"exported {args.ckpt} -> {out}")
     return 0
 

@@ -17,6 +17,8 @@ import io
 import sys
 import time
 
+from cuagym.commands.common import subcommand_parsers
+
 
 def _smoke(args: argparse.Namespace) -> int:
     import torch
@@ -61,14 +63,15 @@ def _smoke(args: argparse.Namespace) -> int:
 
 
 def main(argv: list[str] | None = None) -> int:
-    p = argparse.ArgumentParser(prog="cuagym model", description="Build or try a policy model.")
-    sub = p.add_subparsers(dest="cmd", required=True, metavar="{build-tiny,smoke}")
-    b = sub.add_parser("build-tiny", help="build the tiny random-weight Qwen3.5-MoE policy offline")
+    p, sub = subcommand_parsers("cuagym model", "Build or try a policy model.", {
+        "build-tiny": "build the tiny random-weight Qwen3.5-MoE policy offline",
+        "smoke": "run a policy on one hub app screenshot (forward + generate)"})
+    b = sub["build-tiny"]
     b.add_argument("out_dir")
     b.add_argument("--seed", default="0")
     b.add_argument("--image-size", default="256x160")
     b.add_argument("--layers", default=None)
-    s = sub.add_parser("smoke", help="run a policy on one hub app screenshot (forward + generate)")
+    s = sub["smoke"]
     s.add_argument("path")
     s.add_argument("--app", default="notes")
     s.add_argument("--max-new-tokens", type=int, default=16)

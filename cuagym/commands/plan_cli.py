@@ -10,30 +10,25 @@ config that cannot be read. The launch scripts' ``--dry-run`` is this command.
 
 from __future__ import annotations
 
-import argparse
 import dataclasses
 import json
 import sys
 
-from cuagym.config import ConfigError, load_config
+from cuagym.commands.common import command, config_parser, load_run_config, usage_errors
 
 
+@command("cuagym plan")
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(prog="cuagym plan", description=__doc__.split("\n\n")[0])
-    parser.add_argument("--config", default=None, help="YAML config (default: built-in defaults)")
-    parser.add_argument("overrides", nargs="*", help="dotted overrides such as cluster.nodes=4")
+    parser = config_parser("cuagym plan", __doc__, "cluster.nodes=4", required=False)
     parser.add_argument("--nodes", type=int, default=None,
                         help="nodes the cluster really has (e.g. $NNODES); refuse when cluster.nodes differs")
     parser.add_argument("--json", action="store_true", help="print the plan as JSON instead of text")
     args = parser.parse_args(argv)
     from cuagym.train.placement import PlanError, format_plan, plan_from_config
 
-    try:
-        cfg = load_config(args.config, args.overrides)
+    cfg = load_run_config(args)
+    with usage_errors(PlanError):
         plan = plan_from_config(cfg)
-    except (ConfigError, PlanError) as err:
-        print(f"cuagym plan: {err}", file=sys.stderr)
-        return 2
     if args.nodes is not None and args.nodes != cfg.cluster.nodes:
         plan = dataclasses.replace(plan, problems=plan.problems + (
             f"the cluster has {args.nodes} node(s) but cluster.nodes is {cfg.cluster.nodes}: launch on "

@@ -24,8 +24,7 @@ import time
 from pathlib import Path
 from typing import Any, Sequence
 
-class UsageError(Exception):
-    """Bad flags, paths or inputs: printed with what was expected, exit code 2."""
+from cuagym.commands.common import UsageError, check_overrides, command, load_run_config, parse_or_exit
 
 
 # ---- reporting ------------------------------------------------------------------------------
@@ -76,9 +75,7 @@ def parser() -> argparse.ArgumentParser:
 
 
 def _check_args(args: argparse.Namespace) -> None:
-    bad = [o for o in args.overrides if "=" not in o]
-    if bad:
-        raise UsageError(f"unexpected argument(s) {', '.join(bad)}: config overrides look like rollout.max_turns=6")
+    check_overrides(args.overrides, "rollout.max_turns=6")
     if args.group_size is not None and args.group_size < 1:
         raise UsageError(f"--group-size must be >= 1, got {args.group_size}")
     if args.limit < 0:
@@ -91,8 +88,6 @@ def _check_args(args: argparse.Namespace) -> None:
 
 
 def _load_config(args: argparse.Namespace) -> Any:
-    from cuagym.config import ConfigError, load_config
-
     overrides = list(args.overrides)
     if args.group_size is not None:
         overrides.append(f"rollout.group_size={args.group_size}")
@@ -102,11 +97,7 @@ def _load_config(args: argparse.Namespace) -> Any:
         overrides.append("rollout.engine=openai")
     if args.config and not Path(args.config).is_file():
         raise UsageError(f"--config {args.config}: no such file")
-    try:
-        cfg = load_config(args.config, overrides)
-    except ConfigError as e:
-        raise UsageError(str(e)) from None
-    return cfg
+    return load_run_config(args, overrides)
 
 
 def run(args: argparse.Namespace) -> int:
@@ -187,26 +178,15 @@ def run(args: argparse.Namespace) -> int:
     return 1 if done and all(t.termination == "env_failure" for t in done) else 0
 
 
+@command("cuagym rollout")
 def main(argv: list[str] | None = None) -> int:
-    p = parser()
-    try:
-        args = p.parse_intermixed_args(argv)
-    except SystemExit as e:  # argparse already printed the usage and the problem
-        return int(e.code or 0)
+    args = parse_or_exit(parser(), argv, intermixed=True)
     try:
         return run(args)
-    except UsageError as e:
-        print(f"cuagym rollout: {e}", file=sys.stderr)
-        return 2
-    except ImportError as e:
-        print(f"cuagym rollout: {e}", file=sys.stderr)
-        return 2
-    except ValueError as e:  # engine construction refused the config (e.g. vllm without vllm)
-        print(f"cuagym rollout: {e}", file=sys.stderr)
-        return 2
+    except (ImportError, ValueError) as e:  # ValueError: engine construction refused the config (e.g. no vllm)
+        raise UsageError(str(e)) from e
     except RuntimeError as e:
-        print(f"cuagym rollout: {type(e).__name__}: {e}", file=sys.stderr)
-        return 1
+        raise UsageError(f"{type(e).__name__}: {e}", status=1) from e
 
 
 if __name__ == "__main__":

@@ -10,29 +10,18 @@ can start from (``train.init_from``).
 
 from __future__ import annotations
 
-import argparse
 import sys
 
+from cuagym.commands.common import command, config_parser, load_run_config, usage_errors
 
+
+@command("cuagym sft")
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(prog="cuagym sft", description=__doc__.split("\n\n")[0])
-    parser.add_argument("--config", required=True, help="YAML config, e.g. configs/tiny.yaml")
-    parser.add_argument("overrides", nargs="*", help="dotted overrides such as sft.steps=40")
-    args = parser.parse_args(argv)
-    from cuagym.config import ConfigError, load_config
-
-    try:
-        cfg = load_config(args.config, args.overrides)
-    except ConfigError as err:
-        print(f"cuagym sft: {err}", file=sys.stderr)
-        return 2
+    cfg = load_run_config(config_parser("cuagym sft", __doc__, "sft.steps=40").parse_args(argv))
     from cuagym.train.sft import run_sft
 
-    try:
+    with usage_errors(FileNotFoundError, ValueError):
         run_sft(cfg)
-    except (FileNotFoundError, ValueError) as err:
-        print(f"cuagym sft: {err}", file=sys.stderr)
-        return 2
     return 0
 
 

@@ -20,9 +20,7 @@ import os
 import sys
 from pathlib import Path
 
-
-class UsageError(Exception):
-    pass
+from cuagym.commands.common import UsageError, check_overrides, command, parse_or_exit, usage_errors
 
 
 def parser() -> argparse.ArgumentParser:
@@ -51,9 +49,7 @@ def _config(args: argparse.Namespace):
     from cuagym.config import ConfigError
     from cuagym.synth.config import load_synth_config
 
-    bad = [o for o in args.overrides if "=" not in o]
-    if bad:
-        raise UsageError(f"unexpected argument(s) {', '.join(bad)}: config overrides look like synth.max_rounds=5")
+    check_overrides(args.overrides, "synth.max_rounds=5")
     if args.n < 1:
         raise UsageError(f"--n must be >= 1, got {args.n}")
     if args.config and not Path(args.config).is_file():
@@ -64,10 +60,8 @@ def _config(args: argparse.Namespace):
              "synth.llm.concurrency": args.jobs}
     # Flags are applied as quoted YAML strings or plain numbers, after the file and overrides.
     over += [f"{k}={json.dumps(v)}" for k, v in flags.items() if v is not None]
-    try:
+    with usage_errors(ConfigError):
         return load_synth_config(args.config, over)
-    except ConfigError as e:
-        raise UsageError(str(e)) from None
 
 
 class _Bar:
@@ -168,17 +162,9 @@ def run(args: argparse.Namespace) -> int:
     return 0 if summary.kept else 1
 
 
+@command("cuagym synth")
 def main(argv: list[str] | None = None) -> int:
-    p = parser()
-    try:
-        args = p.parse_intermixed_args(argv)
-    except SystemExit as e:
-        return int(e.code or 0)
-    try:
-        return run(args)
-    except UsageError as e:
-        print(f"cuagym synth: {e}", file=sys.stderr)
-        return 2
+    return run(parse_or_exit(parser(), argv, intermixed=True))
 
 
 if __name__ == "__main__":

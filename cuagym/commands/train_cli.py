@@ -10,31 +10,22 @@ Hugging Face model) and summary.json. Ctrl-C or SIGTERM saves a checkpoint and e
 
 from __future__ import annotations
 
-import argparse
 import json
 import sys
 
+from cuagym.commands.common import command, config_parser, load_run_config, usage_errors
 
+
+@command("cuagym train")
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(prog="cuagym train", description=__doc__.split("\n\n")[0])
-    parser.add_argument("--config", required=True, help="YAML config, e.g. configs/tiny.yaml")
+    parser = config_parser("cuagym train", __doc__, "train.steps=10")
     parser.add_argument("--resume", action="store_true", help="continue from the newest checkpoint in RUN_DIR")
-    parser.add_argument("overrides", nargs="*", help="dotted overrides such as train.steps=10")
     args = parser.parse_args(argv)
-    from cuagym.config import ConfigError, load_config
-
-    try:
-        cfg = load_config(args.config, args.overrides)
-    except ConfigError as err:
-        print(f"cuagym train: {err}", file=sys.stderr)
-        return 2
+    cfg = load_run_config(args)
     from cuagym.train.driver import train
 
-    try:
+    with usage_errors(FileNotFoundError, ValueError):
         summary = train(cfg, resume=args.resume)
-    except (FileNotFoundError, ValueError) as err:
-        print(f"cuagym train: {err}", file=sys.stderr)
-        return 2
     print(json.dumps({k: summary[k] for k in ("stopped", "step") if k in summary}))
     return 0
 

@@ -16,7 +16,10 @@ import os
 import sys
 from pathlib import Path
 
+from cuagym.commands.common import UsageError, command, parse_or_exit, usage_errors
 
+
+@command("cuagym view")
 def main(argv: list[str] | None = None) -> int:
     p = argparse.ArgumentParser(prog="cuagym view", description="Write (and optionally serve) an HTML report of a "
                                 "run's trajectories.")
@@ -24,25 +27,16 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--out", default=None, help="where to write the report (default: RUN_DIR/view)")
     p.add_argument("--serve", type=int, default=None, metavar="PORT", help="serve the report over HTTP on PORT")
     p.add_argument("--host", default="127.0.0.1", help="address to serve on (default 127.0.0.1)")
-    try:
-        args = p.parse_args(argv)
-    except SystemExit as e:
-        return int(e.code or 0)
+    args = parse_or_exit(p, argv)
     from cuagym.rollout.viewer import build_report, make_server
 
     run = Path(args.run_dir)
     if not run.is_dir():
-        print(f"cuagym view: {run}: no such directory (expected a run directory holding trajectories/)",
-              file=sys.stderr)
-        return 2
+        raise UsageError(f"{run}: no such directory (expected a run directory holding trajectories/)")
     if args.serve is not None and not 0 <= args.serve <= 65535:
-        print(f"cuagym view: --serve must be a port number 0..65535, got {args.serve}", file=sys.stderr)
-        return 2
-    try:
+        raise UsageError(f"--serve must be a port number 0..65535, got {args.serve}")
+    with usage_errors(FileNotFoundError):
         index = build_report(run, args.out)
-    except FileNotFoundError as e:
-        print(f"cuagym view: {e}", file=sys.stderr)
-        return 2
     n = len(list((index.parent / "t").glob("*.html")))
     print(f"wrote {index} ({n} trajectories)")
     if args.serve is None:
@@ -52,8 +46,7 @@ def main(argv: list[str] | None = None) -> int:
     try:
         server = make_server(root, args.serve, args.host)
     except OSError as e:
-        print(f"cuagym view: cannot serve on {args.host}:{args.serve}: {e}", file=sys.stderr)
-        return 2
+        raise UsageError(f"cannot serve on {args.host}:{args.serve}: {e}") from e
     rel = index.resolve().relative_to(root).as_posix()
     print(f"serving http://{args.host}:{server.server_address[1]}/{rel} (Ctrl-C to stop)", flush=True)
     try:

@@ -9,7 +9,7 @@ Names are imported on first use, so ``python -m cuagym.modeling.tiny`` runs its 
 once, as ``__main__`` only.
 """
 
-from importlib import import_module
+from cuagym.lazy import lazy_exports
 
 _EXPORTS = {
     "ATTN_IMPLEMENTATIONS": "factory",
@@ -32,15 +32,4 @@ _EXPORTS = {
 }
 
 __all__ = sorted(_EXPORTS)
-
-
-def __getattr__(name: str):
-    if name not in _EXPORTS:
-        raise AttributeError(f"module 'cuagym.modeling' has no attribute {name!r}")
-    value = getattr(import_module(f"cuagym.modeling.{_EXPORTS[name]}"), name)
-    globals()[name] = value
-    return value
-
-
-def __dir__():
-    return sorted(list(globals()) + __all__)
+__getattr__, __dir__ = lazy_exports("cuagym.modeling", _EXPORTS, globals())
