@@ -255,8 +255,9 @@ def ensure_ray(num_cpus: float | None = None) -> contextlib.AbstractContextManag
             ray.init(address=os.environ["RAY_ADDRESS"], log_to_driver=False)
         else:
             cpus = max(float(os.cpu_count() or 1), float(num_cpus or 0))
-            ray.init(num_cpus=int(-(-cpus // 1)), include_dashboard=False, object_store_memory=1 << 30,
-                     log_to_driver=False)
+            # address="local": a new instance, never another user's cluster running on this machine.
+            ray.init(address="local", num_cpus=int(-(-cpus // 1)), include_dashboard=False,
+                     object_store_memory=1 << 30, log_to_driver=False)
         stack.callback(ray.shutdown)
     return stack
 

@@ -169,6 +169,10 @@ class Run:
                 self.rt.engines.sleep()
             m.update({f"train/{k}": v for k, v in self.rt.learner.update(samples).items()})
             m["train/policy_tokens"] = m.pop("train/tokens")
+            # How far the learner's recomputation (same weights, sliced contexts) is from what the
+            # engine reported for the sampled tokens: the train == rollout context check.
+            for k in ("max", "mean"):
+                m[f"consistency/logprob_gap_{k}"] = m.pop(f"train/logprob_gap_{k}")
             if self.cfg.cluster.colocate:
                 self.rt.engines.wake_up()
         m["timing_s/train"] = time.monotonic() - t1

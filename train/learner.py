@@ -36,7 +36,7 @@ from cuagym.train.samples import MicroBatch, TrainSample, collate, pack_microbat
 from cuagym.train.schedule import lr_multiplier
 
 METRIC_NAMES = ("loss", "clip_frac", "seq_ratio_mean", "seq_ratio_min", "seq_ratio_max", "grad_norm", "lr",
-                "tokens", "padding_frac", "seconds")
+                "tokens", "padding_frac", "seconds", "logprob_gap_max", "logprob_gap_mean")
 
 
 def deepspeed_config(cfg: LearnerConfig, *, on_gpu: bool) -> dict[str, Any]:
@@ -80,6 +80,16 @@ class _Tally:
         self.ratio_min, self.ratio_max = float("inf"), float("-inf")
         self.grad_norms: list[float] = []
         self.lr = 0.0
+        self.gap_max = self.gap_sum = self.gap_count = 0.0
+
+    def add_gaps(self, samples: Sequence[TrainSample], old: dict[int, torch.Tensor]) -> None:
+        """|rollout log-prob - learner log-prob| of every policy token, before the update (same weights)."""
+        for s in samples:
+            gap = (old[id(s)].double() - s.rollout_logprobs.double())[s.policy_mask].abs()
+            if gap.numel():
+                self.gap_max = max(self.gap_max, float(gap.max()))
+                self.gap_sum += float(gap.sum())
+                self.gap_count += gap.numel()
 
     def add_ratios(self, log_ratios: torch.Tensor) -> None:
         if log_ratios.numel():
@@ -90,9 +100,10 @@ class _Tally:
             self.ratio_max = max(self.ratio_max, float(r.max()))
 
     def finish(self, num_minibatches: int, seconds: float) -> dict[str, float]:
-        loss, clipped, tokens, real, padded, rsum, rcount = D.all_reduce(
-            [self.loss, self.clipped, self.policy_tokens, self.real, self.padded, self.ratio_sum, self.ratio_count])
-        (rmax,) = D.all_reduce([self.ratio_max], "max")
+        loss, clipped, tokens, real, padded, rsum, rcount, gsum, gcount = D.all_reduce(
+            [self.loss, self.clipped, self.policy_tokens, self.real, self.padded, self.ratio_sum, self.ratio_count,
+             self.gap_sum, self.gap_count])
+        rmax, gmax = D.all_reduce([self.ratio_max, self.gap_max], "max")
         (rmin,) = D.all_reduce([self.ratio_min], "min")
         return {
             "loss": loss / num_minibatches,
@@ -105,6 +116,8 @@ class _Tally:
             "tokens": tokens,
             "padding_frac": 1.0 - real / padded if padded else 0.0,
             "seconds": seconds,
+            "logprob_gap_max": gmax,
+            "logprob_gap_mean": gsum / gcount if gcount else 0.0,
         }
 
 
@@ -291,6 +304,7 @@ class Learner:
         self.engine.train()
         old = self._no_grad_logprobs([s for mb in mine for s in mb], filler)
         tally = _Tally()
+        tally.add_gaps([s for mb in mine for s in mb], old)
         for k, (mb_all, mb_samples) in enumerate(zip(minibatches, mine)):
             if k == 0:
                 ratios = self._zero_ratios(mb_samples, tally)

@@ -187,15 +187,18 @@ class LearnerWorker:
             model.state_dict = original
         return out
 
-    def send_weights(self, engines: Sequence[Any], chunk_mb: float, timeout_s: float) -> dict[str, float]:
+    def send_weights(self, engines: Sequence[Any], chunk_mb: float, timeout_s: float,
+                     sync_backend: str | None = None) -> dict[str, float]:
         """Broadcast the parameters to ``engines`` (actor handles) over a fresh sync group; every
-        learner rank calls this (ZeRO-3 gathers are collective), rank 0 sends."""
+        learner rank calls this (ZeRO-3 gathers are collective), rank 0 sends. ``sync_backend``
+        defaults to this process's (nccl on GPUs, gloo on CPU)."""
         import ray
 
         from cuagym.rollout.engines.weight_sync import SyncGroup, metas_of, send_bucket
         from cuagym.train.distributed import backend, free_port
 
         t0 = time.monotonic()
+        be = sync_backend or backend()
         group = None
         sent = 0
         if self.learner.rank == 0:
@@ -204,9 +207,9 @@ class LearnerWorker:
             sizes = ray.get([e.sync_ranks.remote() for e in engines])
             offsets = [1 + sum(sizes[:i]) for i in range(len(sizes))]
             world = 1 + sum(sizes)
-            joins = [e.init_sync_group.remote(host, port, off, world, backend(), timeout_s)
+            joins = [e.init_sync_group.remote(host, port, off, world, be, timeout_s)
                      for e, off in zip(engines, offsets)]
-            group = SyncGroup(host, port, 0, world, backend=backend(), timeout_s=timeout_s)
+            group = SyncGroup(host, port, 0, world, backend=be, timeout_s=timeout_s)
             ray.get(joins)
         try:
             for chunk in self.learner.weight_chunks(chunk_mb):
@@ -350,10 +353,10 @@ class RayLearnerGroup:
     """``learner.num_ranks`` :class:`LearnerWorker` actors in one torch.distributed group. Collective
     calls go to every rank under one lock, so two threads never interleave them."""
 
-    def __init__(self, actors: list[Any], timeout_s: float) -> None:
+    def __init__(self, actors: list[Any], timeout_s: float, sync_backend: str) -> None:
         import ray
 
-        self.actors, self.timeout_s = actors, timeout_s
+        self.actors, self.timeout_s, self.sync_backend = actors, timeout_s, sync_backend
         self._lock = threading.Lock()
         master = ray.get(actors[0].free_address.remote())
         ray.get([a.start.remote(tuple(master)) for a in actors])
@@ -388,7 +391,7 @@ class RayLearnerGroup:
         return self._all("logprob_gap", ray.put(list(samples)))[0]
 
     def send_weights(self, engines: Sequence[Any], chunk_mb: float) -> dict[str, float]:
-        return self._all("send_weights", list(engines), chunk_mb, self.timeout_s)[0]
+        return self._all("send_weights", list(engines), chunk_mb, self.timeout_s, self.sync_backend)[0]
 
 
 class RayEngineGroup:
@@ -576,7 +579,10 @@ def _start_ray(cfg: Config, policy_path: str, total_steps: int) -> Runtime:
                                                                          world))
         for a in learners:
             stack.callback(_kill, a)
-        learner_group = RayLearnerGroup(learners, cfg.cluster.join_timeout_s)
+        # NCCL refuses two ranks on one GPU, which a colocated learner rank 0 and engine worker are:
+        # they sync over gloo (host memory); separate GPUs sync over NCCL.
+        sync_backend = "nccl" if gpu and not cfg.cluster.colocate else "gloo"
+        learner_group = RayLearnerGroup(learners, cfg.cluster.join_timeout_s, sync_backend)
 
         def make_engine_actor(index: int) -> Any:
             slots = placement.engine_slots(index)

@@ -32,7 +32,8 @@ STEP_METRICS = (
     "train/loss", "train/clip_frac", "train/grad_norm", "train/seq_ratio_mean", "train/seq_ratio_min",
     "train/seq_ratio_max", "train/lr", "train/policy_tokens", "train/staleness", "train/policy_version",
     "timing_s/rollout", "timing_s/train", "timing_s/sync", "timing_s/step",
-    "perf/env_steps_per_s", "perf/tokens_per_s",
+    "perf/env_steps_per_s", "perf/tokens_per_s", "perf/sync_bytes",
+    "consistency/logprob_gap_max", "consistency/logprob_gap_mean",
 )
 # Sample table columns (one row per trajectory).
 TABLE_COLUMNS = ("step", "tuple_id", "app", "reward", "termination", "num_steps", "actions", "first_screen",
