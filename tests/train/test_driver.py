@@ -24,7 +24,6 @@ from safetensors.torch import load_file
 
 from cuagym.config import load_config
 from cuagym.data.dataset import Dataset, EpochSampler
-from cuagym.data.sandbox import sandbox_available
 from cuagym.modeling import load_policy
 from cuagym.rollout.trajectory import StepLog, Trajectory, iter_trajectories, load_trajectory
 from cuagym.scaffold import StepRecord
@@ -39,7 +38,6 @@ from tests.train.trajlib import make_builder as trajlib_builder, shot
 
 ROOT = Path(__file__).resolve().parents[2]
 COIN = "import random\nprint(f'REWARD: {random.random():.6f}')\n"
-needs_sandbox = pytest.mark.skipif(sandbox_available() is not None, reason=str(sandbox_available()))
 
 
 # ------------------------------------------------------------------- build_batch by hand
@@ -152,7 +150,7 @@ def check_run(run: Path, policy_dir: Path, cfg, staleness: list[float]) -> None:
         assert same < 1e-3 and moved > 10 * max(same, 1e-5), (same, moved)
 
 
-@needs_sandbox
+@pytest.mark.usefixtures("sandbox")
 def test_two_sync_steps_end_to_end(tmp_path, tiny_policy_dir, coin_tuples):
     run = tmp_path / "run"
     cfg = load_config(ROOT / "configs" / "tiny.yaml", overrides(run, tiny_policy_dir, coin_tuples))
@@ -171,7 +169,7 @@ def test_two_sync_steps_end_to_end(tmp_path, tiny_policy_dir, coin_tuples):
         assert same < 1e-3
 
 
-@needs_sandbox
+@pytest.mark.usefixtures("sandbox")
 def test_two_async_steps_end_to_end(tmp_path, tiny_policy_dir, coin_tuples):
     run = tmp_path / "run"
     cfg = load_config(ROOT / "configs" / "tiny.yaml",
@@ -185,7 +183,7 @@ def test_two_async_steps_end_to_end(tmp_path, tiny_policy_dir, coin_tuples):
     assert set(trajs_by_version(run / "rollouts")) == {0}
 
 
-@needs_sandbox
+@pytest.mark.usefixtures("sandbox")
 @pytest.mark.parametrize("runtime", [
     {},
     # Learner ranks and the engine as Ray actors, one step off-policy.

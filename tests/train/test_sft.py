@@ -11,13 +11,12 @@ import pytest
 import torch
 
 from cuagym.config import SFTConfig, load_config
-from cuagym.data.sandbox import sandbox_available
 from cuagym.modeling import load_policy
 from cuagym.rollout.batch import rollout_batch
 from cuagym.rollout.setup import environment, load_tuples, loop_config, make_builder, make_engine
 from cuagym.train.samples import collate
 from cuagym.train.sft import golden_trajectories, sft_loss, sft_samples, train_sft
-from tests.train.trajlib import INSTRUCTION, make_builder as trajlib_builder, record, to_samples
+from tests.train.trajlib import record, to_samples
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -51,7 +50,7 @@ def test_train_sft_lowers_the_loss(tiny_policy_dir):
 
 
 @pytest.mark.slow
-@pytest.mark.skipif(sandbox_available() is not None, reason=str(sandbox_available()))
+@pytest.mark.usefixtures("sandbox")
 def test_sft_on_golden_replays_makes_parseable_tool_calls(tmp_path, tiny_policy_dir):
     cfg = load_config(ROOT / "configs" / "tiny.yaml", [
         "rollout.env_workers=1", "rollout.slots_per_worker=2", "rollout.max_turns=1"])
