@@ -3,8 +3,6 @@ collective weight sync, an engine killed mid-run, and the same numbers as the lo
 
 from __future__ import annotations
 
-import dataclasses
-import json
 import os
 from pathlib import Path
 
