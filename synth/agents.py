@@ -1,10 +1,12 @@
 """The Generator and the Discriminator: two LLM agents, each with a conversation and a workspace.
 
-The information barrier is a matter of types. The Discriminator is built from, and only ever
-receives, a :class:`DiscriminatorBrief` (task text, criteria, app schema, and the *states* the
-Generator's scripts produced) and :class:`RewardEvidence` (how its own reward scored those
-states). Neither type has a field for a script, a file or a Generator message, and the brief is
-assembled from an explicit allow-list of fields of a :class:`~cuagym.synth.execution.StateRun`.
+The information barrier is a matter of types and of timing. The Discriminator is built from a
+:class:`DiscriminatorBrief`: task text, criteria, the apps' schemas and the *initial* state, nothing
+computed from the golden state, the golden patch or the near misses, so its first ``reward.py`` is
+written blind. Later it only receives :class:`RewardEvidence`: a state its own reward scored wrongly,
+the score it should have given, and what its script printed there. Neither type has a field for a
+script, a file or a Generator message. The other way round, the Generator never sees ``reward.py``:
+only how the reward scored its states, and the Discriminator's reasons when it disputes one.
 Workspaces are separate folders; the Discriminator's holds ``reward.py`` only.
 """
 
@@ -183,36 +185,34 @@ def self_check_report(run: StateRun, cfg: SynthConfig) -> str:
 # ---------------------------------------------------------------------------- the barrier
 @dataclass(frozen=True)
 class DiscriminatorBrief:
-    """Everything the Discriminator may see about a candidate (the allow-list)."""
+    """Everything the Discriminator may see before its first reward (the allow-list)."""
 
     apps: str            # the apps' names
-    schema_doc: str      # the apps' schema documents
+    schema_doc: str      # the apps' schema documents (SCHEMA.md, no seed state)
     instruction: str
     success_criteria: tuple[str, ...]
     initial_state: str   # rendered JSON of the state the task starts from
-    golden_diff: str     # rendered fields that change when the task is done
 
     @classmethod
-    def of(cls, spec: TaskSpec, apps: list[AppInfo], run: StateRun, max_chars: int) -> "DiscriminatorBrief":
+    def of(cls, spec: TaskSpec, apps: list[AppInfo], initial: Any, max_chars: int) -> "DiscriminatorBrief":
+        """``initial``: the initial state's JSON (``run.states["initial"].current``), the only state it is given."""
         return cls(apps=names(apps), schema_doc=apps_text(apps, max_chars, seeds=False), instruction=spec.instruction,
-                   success_criteria=tuple(spec.success_criteria),
-                   initial_state=render_state(run.states["initial"].current, max_chars),
-                   golden_diff=render_diff(run.states["golden"].diff, max_chars // 2))
+                   success_criteria=tuple(spec.success_criteria), initial_state=render_state(initial, max_chars))
 
 
 @dataclass(frozen=True)
 class RewardEvidence:
-    """How the Discriminator's reward scored one state, and what it should have given."""
+    """A disagreement: a state the Discriminator's reward scored wrongly, and what it should have given."""
 
-    state: str            # "initial", "golden" or "near miss <k>" (near misses are numbered, not named)
+    check: str            # which state, e.g. "golden (a state built to show the task done)"; near misses are numbered
     expected: str         # "0", "1" or "below 1"
     got: str              # the reward, or the sandbox outcome when the script failed
-    output: str           # the reward script's own output (stdout, stderr end)
-    state_diff: str       # fields of the state that differ from the initial state
+    output: str           # the reward script's own output on that state (stdout, stderr end)
+    state: str            # that state, as the changes that turn the initial state into it
 
     def text(self) -> str:
-        return (f"- {self.state} state: expected reward {self.expected}, got {self.got}.\n"
-                f"  fields changed from the initial state:\n{_indent(self.state_diff)}\n"
+        return (f"- {self.check}: expected reward {self.expected}, got {self.got}.\n"
+                f"  the state it scored:\n{_indent(self.state)}\n"
                 f"  your script printed:\n{_indent(self.output)}")
 
 
@@ -243,18 +243,20 @@ class Discriminator(_Agent):
     def write(self) -> None:
         b = self.brief
         files = self._ask_files(prompts.DISCRIMINATOR_TASK.format(
-            instruction=b.instruction, criteria=prompts.bullets(b.success_criteria), initial_state=b.initial_state,
-            golden_diff=b.golden_diff), self.FILES)
+            instruction=b.instruction, criteria=prompts.bullets(b.success_criteria), initial_state=b.initial_state),
+            self.FILES)
         assert isinstance(files, dict)
         self.ws.write(files)
 
     def revise(self, evidence: list[RewardEvidence], brief: DiscriminatorBrief | None = None) -> Dispute | None:
-        """A new reward.py (None) or a dispute of a state. ``brief``: the states were rebuilt since."""
+        """A new reward.py (None) or a dispute of a state. ``brief``: the states were rebuilt since
+        (only its initial state is sent again, when it changed)."""
         text = "\n".join(e.text() for e in evidence)
         if brief is not None and brief != self.brief:
+            if brief.initial_state != self.brief.initial_state:
+                text += ("\n\nThe states were rebuilt since you wrote reward.py. The initial state is now:\n"
+                         f"{brief.initial_state}")
             self.brief = brief
-            text += ("\n\nThe states were rebuilt since you wrote reward.py. The initial state is now:\n"
-                     f"{brief.initial_state}\nand the task-done fields are now:\n{brief.golden_diff}")
         out = self._ask_files(prompts.DISCRIMINATOR_FEEDBACK.format(evidence=text), self.FILES, allow_dispute=True)
         if isinstance(out, str):
             return Dispute(out)
@@ -262,10 +264,10 @@ class Discriminator(_Agent):
         return None
 
 
-def evidence_of(name: str, label: str, expected: str, res: Any, diff: dict, max_chars: int) -> RewardEvidence:
+def evidence_of(check: str, expected: str, res: Any, state: str) -> RewardEvidence:
     got = f"{res.reward:g}" if res.ok and res.reward is not None else res.summary()
     output = tail(res.stdout, 1200) + (f"\nstderr:\n{tail(res.stderr, 800)}" if res.stderr.strip() else "")
-    return RewardEvidence(label, expected, got, output, render_diff(diff, max_chars))
+    return RewardEvidence(check, expected, got, output, state)
 
 
 @dataclass

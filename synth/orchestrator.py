@@ -2,13 +2,17 @@
 
 One round:
 1. the Discriminator answers its evidence from the last round (a new ``reward.py``, or a dispute
-   of a state, which goes to the Generator);
+   of a state, which goes to the Generator with how the reward scored each of its states);
 2. the Generator answers its feedback (new scripts), and the states are rebuilt in the sandbox;
    a script problem goes straight back to the Generator;
-3. the Discriminator writes ``reward.py`` if it has none yet (from the brief of the states);
+3. the Discriminator writes ``reward.py`` if it has none yet, blind: from the task, the schemas and
+   the initial state only (:class:`~cuagym.synth.agents.DiscriminatorBrief`);
 4. the reward scores every state: it must give the initial state 0, the golden state 1 and every
-   near miss less than 1. Each miss becomes evidence for the Discriminator.
+   near miss (and the damage probe) less than 1. Each miss becomes evidence for the Discriminator:
+   that state, as the changes from the initial state (the damage probe: its one extra edit).
 Agreement ends the rounds; after ``max_rounds`` the task is dropped with the last round's reasons.
+The golden state reaches the Discriminator only as the evidence of a miss on it;
+``Agreement.golden_shown`` records the round that first showed it (0: never, the reward agreed blind).
 """
 
 from __future__ import annotations
@@ -21,6 +25,7 @@ from cuagym.synth.agents import (AppInfo, Discriminator, DiscriminatorBrief, Dis
 from cuagym.synth.config import SynthConfig
 from cuagym.synth.execution import DAMAGE_PROBE, ScriptRunner, StateRun
 from cuagym.synth.llm import LLMClient, LLMError, Transcript
+from cuagym.synth.render import render_diff
 from cuagym.synth.replies import ReplyError
 
 
@@ -36,21 +41,33 @@ class Agreement:
     run: StateRun | None = None            # the states of the last round
     scores: dict[str, str] = field(default_factory=dict)  # the last round's reward per state
     probe: str = ""                        # the damage probe's edited path, or why there was none
+    golden_shown: int = 0                  # round whose Discriminator request first showed the golden state (0: never)
+
+
+GOLDEN_CHECK = "golden (a state built to show the task done)"
 
 
 def score_states(runner: ScriptRunner, reward: Path, run: StateRun, max_chars: int,
                  scores: dict[str, str] | None = None) -> list[RewardEvidence]:
-    """The reward's misses on the run's states (empty = it separates them as required).
+    """The reward's misses on the run's states (empty = it separates them as required), each with the
+    state it missed on: the changes from the initial state (which the Discriminator holds), or for the
+    damage probe only its one extra edit (the rest is the golden state, shown only on a miss of its own).
 
     ``scores`` (when given) receives every state's reward (or failure) by state name."""
     out = []
-    cases = [("initial", "initial", "0"), ("golden", "golden", "1")]
-    cases += [(st.name, f"near miss {k + 1}", "below 1") for k, st in enumerate(run.near_misses)]
+    budget = max_chars // 4
+    changes = "the initial state with these changes:\n"
+    cases = [("initial", "initial (the state the task starts from)", "0", "the initial state itself (no change)"),
+             ("golden", GOLDEN_CHECK, "1", None)]
+    cases += [(st.name, f"near miss {k + 1} (a state built to fall short of the task)", "below 1", None)
+              for k, st in enumerate(run.near_misses)]
     if DAMAGE_PROBE in run.states:
-        cases.append((DAMAGE_PROBE, f"damaged task-done (the task-done state plus one edit the task did not ask "
+        golden = run.states["golden"].diff
+        edit = {p: ch for p, ch in run.states[DAMAGE_PROBE].diff.items() if golden.get(p) != ch}
+        cases.append((DAMAGE_PROBE, f"damaged task-done (the golden state plus one edit the task did not ask "
                       f"for: {run.probe_path}; if the task allows that edit, reply DISPUTE: damage probe: <why>)",
-                      "below 1"))
-    for name, label, expected in cases:
+                      "below 1", "the golden state with this one more change:\n" + render_diff(edit, budget)))
+    for name, check, expected, shown in cases:
         st = run.states[name]
         res = runner.score(reward, st)
         if scores is not None:
@@ -58,8 +75,15 @@ def score_states(runner: ScriptRunner, reward: Path, run: StateRun, max_chars: i
         good = res.ok and res.reward is not None and (
             res.reward == 0.0 if expected == "0" else res.reward == 1.0 if expected == "1" else res.reward < 1.0)
         if not good:
-            out.append(evidence_of(name, label, expected, res, st.diff, max_chars // 4))
+            out.append(evidence_of(check, expected, res, shown or changes + render_diff(st.diff, budget)))
     return out
+
+
+def scores_for_generator(scores: dict[str, str]) -> str:
+    """How the reward scored each of the Generator's states, named by the script that built it."""
+    names = {"initial": "initial_setup.py", "golden": "golden_patch.py"}
+    return "\n".join(f"- {names.get(n, n)}: {v}" for n, v in sorted(scores.items(), key=lambda kv: (
+        kv[0] != "initial", kv[0] != "golden", kv[0])) if n != DAMAGE_PROBE)
 
 
 class Orchestrator:
@@ -83,7 +107,10 @@ class Orchestrator:
             try:
                 # 1. The Discriminator answers last round's evidence.
                 if disc is not None and disc_evidence:
-                    brief = DiscriminatorBrief.of(spec, self.apps, run, cfg.max_state_chars) if run and run.ok else None
+                    brief = (DiscriminatorBrief.of(spec, self.apps, run.states["initial"].current, cfg.max_state_chars)
+                             if run and run.ok else None)
+                    if not result.golden_shown and any(e.check == GOLDEN_CHECK for e in disc_evidence):
+                        result.golden_shown = r
                     answer = disc.revise(disc_evidence, brief)
                     if isinstance(answer, Dispute):
                         log.disputes.append(answer.reason)
@@ -91,7 +118,8 @@ class Orchestrator:
                             waived = answer.reason
                         else:
                             gen_feedback = ("The reviewer who writes the reward check says a state is wrong:\n"
-                                            f"{answer.reason}")
+                                            f"{answer.reason}\n\nIts check scored your states (1 = task done):\n"
+                                            f"{scores_for_generator(result.scores)}")
                 # 2. The Generator writes or fixes its scripts; the states are rebuilt.
                 if r == 1:
                     gen.write()
@@ -107,10 +135,10 @@ class Orchestrator:
                     disc_evidence = []
                     continue
                 result.probe = self._probe(run, waived)
-                # 3. The Discriminator writes its first reward from the states' brief.
+                # 3. The Discriminator writes its first reward blind: task, schemas, initial state.
                 if disc is None:
-                    disc = Discriminator(self.llm, transcript, cfg,
-                                         DiscriminatorBrief.of(spec, self.apps, run, cfg.max_state_chars), dws)
+                    brief = DiscriminatorBrief.of(spec, self.apps, run.states["initial"].current, cfg.max_state_chars)
+                    disc = Discriminator(self.llm, transcript, cfg, brief, dws)
                 if not disc.reward_path.exists():
                     disc.write()
             except ReplyError as e:
@@ -124,7 +152,7 @@ class Orchestrator:
             # 4. Score every state.
             result.scores = {}
             disc_evidence = score_states(self.runner, disc.reward_path, run, cfg.max_state_chars, result.scores)
-            log.discriminator.extend(f"{e.state.split(' (')[0]}: expected {e.expected}, got {e.got}"
+            log.discriminator.extend(f"{e.check.split(' (')[0]}: expected {e.expected}, got {e.got}"
                                      for e in disc_evidence)
             if not disc_evidence:
                 log.agreed = True

@@ -220,6 +220,9 @@ class SynthPipeline:
                                  "created": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()),
                                  "rounds": ag.rounds, "round_log": [r.summary() for r in ag.log],
                                  "scores": ag.scores, "damage_probe": ag.probe,
+                                 # the round whose evidence first showed the Discriminator the golden state
+                                 # (0: never; the reward was written and kept blind)
+                                 "golden_shown_to_discriminator": ag.golden_shown,
                                  "transcript": "provenance/transcript.jsonl"}}
         (tdir / "task_config.json").write_text(json.dumps(config, indent=2, ensure_ascii=False) + "\n")
         return tdir  # the validation that follows adds its result and the transcript

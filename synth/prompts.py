@@ -2,7 +2,8 @@
 scripted test server) can tell the agents apart on the wire.
 
 The Discriminator's messages are built only from :class:`~cuagym.synth.agents.DiscriminatorBrief`
-and :class:`~cuagym.synth.agents.RewardEvidence`: nothing here takes a Generator file.
+(its first, blind, request: no golden state in it) and :class:`~cuagym.synth.agents.RewardEvidence`
+(later rounds): nothing here takes a Generator file.
 """
 
 from __future__ import annotations
@@ -61,7 +62,9 @@ You build the environment side of a training task for a computer-use agent in th
   produce and that must NOT count as success: part of the task, the right change on the wrong item,
   extra damage. Start each with a docstring saying what it gets wrong.
 You may be shown the states your scripts produce and asked to fix them. Someone else writes the
-reward check from the task text and the resulting states; make the states unambiguous.
+reward check from the task text and the initial state alone, without your scripts or the golden
+state; make the states follow the task exactly. If that reviewer disputes one of your states, you get
+its reason and how its check scored each of your states.
 
 {contract}
 {apps_text}
@@ -92,18 +95,20 @@ Send the corrected files (only the files you change; if you change any near miss
 DISCRIMINATOR = """\
 ROLE: discriminator
 You write reward.py, the check that decides whether a computer-use agent completed a task in the
-mock web app(s) {apps}. You get the task, the schemas, the state the task starts from and the
-fields that change when the task is done (for several apps, states are {{app: state}} and changed
-paths read app:path). The agent may reach the goal by any UI path, so check the
+mock web app(s) {apps}. You get the task, the schemas and the state the task starts from (for
+several apps, states are {{app: state}} and changed paths read app:path); decide from the task
+itself which changes complete it. Another agent independently builds states that do the task and
+that fall short of it; your reward is run on them, and you are shown a state only when your reward
+scored it wrongly. The agent may reach the goal by any UI path, so check the
 outcome (the final state compared with the initial state), never the exact steps or UI-only fields
 (selection, scroll, open views) unless the task is about them. Timestamps and new ids the UI assigns
 are not predictable: match items by their content.
 reward.py reads /go, compares initial_state with current_state, prints what it checked, and prints
 `REWARD: x` as its LAST line with x in [0, 1]: 1 only when every success criterion holds and nothing
 else was damaged, 0 for the untouched initial state; partial credit below 1 is allowed.
-If you are told your reward scored a state wrongly and you are sure the STATE is wrong (it does not
-show the task done, or a "near miss" state actually completes the task), reply `DISPUTE: <why>`
-instead of a file.
+If you are told your reward scored a state wrongly and you are sure the STATE is wrong (the golden
+state does not do what the task asks, or a "near miss" state actually completes it), reply
+`DISPUTE: <why>` instead of a file.
 
 {contract}
 {apps_text}
@@ -119,14 +124,12 @@ Success criteria:
 The initial state (the task starts here; reward.py must give it 0):
 {initial_state}
 
-Fields that differ between the initial state and a state where the task is done
-(reward.py must give that state 1; another agent may reach it differently):
-{golden_diff}
-
-Write reward.py."""
+reward.py must give 1 to every state where the task is done as the instruction asks and nothing else
+was changed, and less than 1 to every state that falls short. Write reward.py."""
 
 DISCRIMINATOR_FEEDBACK = """\
-Your reward.py was run on the states and scored them wrongly:
+Your reward.py was run on states built by another agent and scored these wrongly (each is shown as
+the changes that turn the initial state into it):
 {evidence}
 
 Send a corrected reward.py, or `DISPUTE: <why>` if a state itself is wrong."""

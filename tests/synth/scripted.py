@@ -105,6 +105,21 @@ requests.post(f"{{BASE}}/post", params={{"sid": SID}}, json={{"action": "set_cur
 '''
 
 
+def marker_patch(title: str, marker: str) -> str:
+    """Pins the note ``title`` and also appends ``marker`` to its body: a value that exists only in the
+    golden state (what a Generator that misread the task might add), for the barrier tests."""
+    return f'''\
+"""Pins the note {title}."""
+{_HEAD}state = g.json()["current_state"]
+for n in state["notes"]:
+    if n["title"] == {title!r}:
+        n["pinned"] = True
+        n["body"] += "\\n" + {marker!r}
+requests.post(f"{{BASE}}/post", params={{"sid": SID}}, json={{"action": "set_current", "state": state}}, headers=H,
+              timeout=10).raise_for_status()
+'''
+
+
 def generator_files(golden_title: str = "Statistics refresher", other: str = "Touch typing progress",
                     target: str = "Statistics refresher", selected: str = "n3") -> dict[str, str]:
     return {"initial_setup.py": setup(selected), "golden_patch.py": patch(golden_title),
@@ -115,6 +130,13 @@ def generator_files(golden_title: str = "Statistics refresher", other: str = "To
 def generator_reply(golden_title: str = "Statistics refresher", **kw: str) -> str:
     return files_reply(f"{GEN_CANARIES[3]}: I open another note first so the agent has to find the target.",
                        generator_files(golden_title, **kw))
+
+
+def marker_generator_reply(marker: str) -> str:
+    """The usual notes scripts, but the golden patch also writes ``marker`` into the target's body."""
+    files = generator_files()
+    files["golden_patch.py"] = marker_patch("Statistics refresher", marker)
+    return files_reply(f"{GEN_CANARIES[3]}: the golden state also gets a note line.", files)
 
 
 REWARD_ALWAYS_ONE = '''\

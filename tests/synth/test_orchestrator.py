@@ -1,8 +1,8 @@
 """Generator/Discriminator rounds against a real hub and the real sandbox, with the LLM replaced by a
 scripted OpenAI-compatible server over loopback HTTP: a reward that scores the initial state 1 is
 caught in round 1 and fixed in round 2; a dispute of the golden state goes to the Generator; a task
-that never agrees is dropped with its reason; the Discriminator never receives a Generator file or
-message (checked on the wire)."""
+that never agrees is dropped with its reason. The information barrier itself is tested in
+test_barrier.py."""
 
 from __future__ import annotations
 
@@ -22,8 +22,8 @@ from cuagym.synth.llm import LLMClient, Transcript, read_transcript
 from cuagym.synth.orchestrator import Orchestrator
 from cuagym.synth.pipeline import SynthPipeline
 
-from .scripted import (GEN_CANARIES, PIN_CRITERIA, PIN_INSTRUCTION, REWARD_ALWAYS_ONE, REWARD_GOOD, ScriptedLLM,
-                       generator_reply, reward_reply)
+from .scripted import (PIN_CRITERIA, PIN_INSTRUCTION, REWARD_ALWAYS_ONE, REWARD_GOOD, ScriptedLLM, generator_reply,
+                       reward_reply)
 
 pytestmark = [pytest.mark.usefixtures("sandbox"), pytest.mark.hub(["notes"])]
 
@@ -65,33 +65,19 @@ def test_reward_scoring_initial_one_is_caught_in_round_1_and_fixed_in_round_2(tm
     disc = llm.requests("discriminator")
     assert len(disc) == 2
     feedback = disc[1]["messages"][-1]["content"]
-    assert "initial state: expected reward 0, got 1" in feedback and "looks done to me" in feedback
+    assert "initial (the state the task starts from): expected reward 0, got 1" in feedback
+    assert "looks done to me" in feedback
+    # The near misses it scored 1 are shown as the changes from the initial state; the golden state, which
+    # it scored right, is not shown at all (the probe's evidence is its one extra edit).
+    assert "near miss 1 (a state built to fall short of the task): expected reward below 1, got 1" in feedback
+    assert "notes.n25.pinned: false -> true" in feedback  # pins_two pins the target too
+    assert "golden (a state built" not in feedback and ag.golden_shown == 0
     # Accounting: every call is in the transcript, with the server's token counts.
     usage = transcript.usage()
     assert usage["generator"].calls == 2 and usage["discriminator"].calls == 2 and usage["total"].calls == 4
     assert usage["total"].prompt_tokens == sum(len(json.dumps(b["messages"], ensure_ascii=False)) // 4
                                                for b in llm.requests())
     assert usage["total"].estimated_calls == 0
-
-
-def test_discriminator_never_sees_generator_files_or_reasoning(tmp_path, hub_endpoints, llm):
-    llm.add("generator", "", generator_reply(), "DONE")
-    llm.add("discriminator", "", reward_reply(REWARD_ALWAYS_ONE), reward_reply(REWARD_GOOD))
-    cfg, client, runner, apps = make(llm, hub_endpoints)
-    ag = Orchestrator(client, cfg, runner, apps).run(SPEC, tmp_path / "work", Transcript())
-    assert ag.agreed
-    gen_wire = json.dumps(llm.requests("generator"))
-    disc_wire = json.dumps(llm.requests("discriminator"))
-    assert all(c in gen_wire for c in GEN_CANARIES)  # the canaries were in flight ...
-    for c in GEN_CANARIES:  # ... and never reached the Discriminator
-        assert c not in disc_wire, c
-    for marker in ("initial_setup.py", "golden_patch.py", "near_miss/", "wrong_note", "pins_two"):
-        assert marker not in disc_wire, marker
-    # What it does get: the task, the criteria, the schema and the states.
-    assert PIN_INSTRUCTION.replace('"', '\\"') in disc_wire and "notes.n25.pinned" in disc_wire
-    # Workspaces are separate folders; the Discriminator's holds its reward only.
-    assert sorted(p.name for p in (tmp_path / "work" / "discriminator").rglob("*") if p.is_file()) == ["reward.py"]
-    assert (tmp_path / "work" / "generator" / "golden_patch.py").is_file()
 
 
 def test_dispute_routes_the_reason_to_the_generator(tmp_path, hub_endpoints, llm):
@@ -154,22 +140,6 @@ def test_agreed_task_is_assembled_into_a_tuple_that_validates(tmp_path, hub_endp
     assert path.stat().st_size < 0.7 * len(json.dumps([c["messages"] for c in calls]))
 
 
-def test_the_discriminator_context_is_an_allow_list():
-    """The barrier by construction: what the Discriminator is built from and told has no field for a
-    script, a file or a Generator message; adding one must be a deliberate change to this test."""
-    import inspect
-    from dataclasses import fields
-
-    from cuagym.synth.agents import Discriminator, DiscriminatorBrief, RewardEvidence
-
-    assert [f.name for f in fields(DiscriminatorBrief)] == ["apps", "schema_doc", "instruction", "success_criteria",
-                                                           "initial_state", "golden_diff"]
-    assert [f.name for f in fields(RewardEvidence)] == ["state", "expected", "got", "output", "state_diff"]
-    assert list(inspect.signature(Discriminator.__init__).parameters) == ["self", "llm", "transcript", "cfg", "brief",
-                                                                         "workspace"]
-    assert list(inspect.signature(Discriminator.revise).parameters) == ["self", "evidence", "brief"]
-
-
 def test_a_failing_vote_drops_that_task_only_and_keeps_its_files(tmp_path, hub_endpoints, llm):
     from .scripted import pin_proposal, proposal_reply
 
@@ -211,7 +181,8 @@ def test_damage_probe_catches_a_reward_blind_to_other_edits(tmp_path, hub_endpoi
     assert ag.log[0].discriminator == ["damaged task-done: expected below 1, got 1"]
     feedback = llm.requests("discriminator")[1]["messages"][-1]["content"]
     assert "one edit the task did not ask for: notes.n1.body" in feedback
-    assert 'notes.n1.body: ' in feedback and '(edited)' in feedback  # the diff shows the edit
+    assert 'notes.n1.body: ' in feedback and '(edited)' in feedback  # the diff shows the edit ...
+    assert "notes.n25.pinned" not in feedback  # ... and only the edit: the golden state stays unseen
 
 
 def test_discriminator_may_waive_the_damage_probe(tmp_path, hub_endpoints, llm):
@@ -277,4 +248,5 @@ def test_cross_app_task_agrees_and_validates(tmp_path, llm):
     disc_system = llm.requests("discriminator")[0]["messages"][0]["content"]
     assert '## App "chat": state schema' in disc_system and '## App "calendar": state schema' in disc_system
     assert ": seed state" not in disc_system
-    assert "chat:" in llm.requests("discriminator")[0]["messages"][1]["content"]
+    first = llm.requests("discriminator")[0]["messages"][1]["content"]
+    assert first.index('{"chat":{') < first.index('"calendar":{')  # the initial state of both apps

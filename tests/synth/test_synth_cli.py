@@ -58,6 +58,8 @@ def test_synth_cli_end_to_end(tmp_path, capsys):
     assert prov["rounds"] == 2 and prov["vote"]["decision"] == "keep" and prov["vote"]["counts"]["keep"] == 2
     assert prov["rollout"]["keep"] is True and prov["rollout"]["successes"] == 2
     assert prov["validation"]["ok"] is True
+    # Its reward was fixed after a miss on the initial state only: the golden state never reached the Discriminator.
+    assert prov["golden_shown_to_discriminator"] == 0
     # The teacher's solved rollout became the tuple's golden UI trajectory (replayed by validate below).
     assert prov["golden_actions"].startswith("teacher rollout ") and t.golden_actions() is not None
     # The others are kept with their reasons, out of the dataset's way.
