@@ -128,12 +128,15 @@ class Learner:
     world size come from the environment (``torchrun``), or a one-rank group is made.
     ``total_steps`` (optimizer steps of the run) is needed by the cosine and linear schedules.
     ``microbatcher`` groups a rank's samples into micro-batches (default: packing by the
-    ``micro_batch_tokens`` budget).
+    ``micro_batch_tokens`` budget). ``temperature`` is the rollout sampling temperature: every
+    log-prob (old, current, and the gap to the rollout's) is taken under softmax(logits / T),
+    the distribution the engine sampled from and recorded (greedy rollouts: pass 1).
     """
 
     def __init__(self, policy: Any, learner_cfg: LearnerConfig, gspo_cfg: GSPOConfig, *,
                  model_cfg: ModelConfig | None = None, total_steps: int | None = None,
-                 microbatcher: Callable[[Sequence[TrainSample]], list[list[TrainSample]]] | None = None) -> None:
+                 microbatcher: Callable[[Sequence[TrainSample]], list[list[TrainSample]]] | None = None,
+                 temperature: float = 1.0) -> None:
         import deepspeed
 
         for name, cfg in (("learner", learner_cfg), ("gspo", gspo_cfg)):
@@ -158,7 +161,7 @@ class Learner:
         scheduler = torch.optim.lr_scheduler.LambdaLR(
             optimizer, lr_multiplier(learner_cfg.lr_schedule, learner_cfg.warmup_steps, total_steps))
         self.engine, self.optimizer, _, self.scheduler = deepspeed.initialize(
-            model=PolicyLogprobs(model), optimizer=optimizer, lr_scheduler=scheduler,
+            model=PolicyLogprobs(model, temperature), optimizer=optimizer, lr_scheduler=scheduler,
             config=deepspeed_config(learner_cfg, on_gpu=torch.cuda.is_available()), dist_init_required=False)
         self.optimizer_steps = 0
         self.microbatches = microbatcher or (lambda items: pack_microbatches(items, learner_cfg.micro_batch_tokens))

@@ -121,8 +121,11 @@ class LearnerWorker:
         cfg = self.cfg
         torch.manual_seed(cfg.train.seed)
         policy = load_policy(self.policy_path, dtype=cfg.model.dtype, attn_implementation=cfg.model.attn_implementation)
+        # Log-probs under the distribution the engines sample from (greedy rollouts record T = 1).
+        temperature = cfg.rollout.temperature if cfg.rollout.temperature > 0 else 1.0
         self.learner = Learner(policy, cfg.learner, cfg.gspo, model_cfg=cfg.model,
-                               total_steps=self.total_steps * cfg.learner.minibatches_per_rollout)
+                               total_steps=self.total_steps * cfg.learner.minibatches_per_rollout,
+                               temperature=temperature)
         return self.learner.rank
 
     def update(self, samples: Sequence[Any]) -> dict[str, float]:

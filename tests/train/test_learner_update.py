@@ -15,7 +15,7 @@ from cuagym.scaffold import Slice
 from cuagym.train.learner import METRIC_NAMES, Learner, split_evenly
 from cuagym.train.logprobs import forward_logprobs
 from cuagym.train.samples import collate, sample_from_slice, samples_from_trajectory
-from tests.train.trajlib import INSTRUCTION, make_builder, record
+from tests.train.trajlib import INSTRUCTION, make_builder, record, to_samples
 
 pytestmark = pytest.mark.slow
 
@@ -175,3 +175,20 @@ def test_bad_config_is_rejected(tiny_policy_dir):
         Learner(policy, LearnerConfig(), GSPOConfig(loss_form="ppo"))  # type: ignore[arg-type]
     with pytest.raises(ValueError, match="total_steps"):
         Learner(policy, LearnerConfig(lr_schedule="cosine", warmup_steps=2), GSPOConfig())
+
+
+def test_learner_scores_tokens_at_the_rollout_temperature(tiny_policy_dir, shared_tiny_policy):
+    """The engine records log-probs of softmax(logits / T); a learner built with the same T
+    recomputes them (the consistency gap is float noise), one built for T = 1 does not."""
+    trajs = record(shared_tiny_policy, num_traj=2, num_steps=3, seed=3, temperature=0.7)
+    samples = to_samples(shared_tiny_policy, trajs, [1.0, -1.0])
+    gaps = {}
+    for t in (0.7, 1.0):
+        policy = load_policy(tiny_policy_dir, dtype="float32", attn_implementation="sdpa")
+        learner = Learner(policy, LearnerConfig(lr=1e-3, micro_batch_tokens=2000), GSPOConfig(eps_low=0.2, eps_high=0.2),
+                          temperature=t)
+        m = learner.update(samples)
+        gaps[t] = m["logprob_gap_max"]
+    print(f"\nmax |rollout - learner| log-prob: learner at T=0.7 {gaps[0.7]:.2e}, at T=1 {gaps[1.0]:.2e}")
+    assert gaps[0.7] <= 1e-4
+    assert gaps[1.0] > 1e-2

@@ -41,7 +41,7 @@ class Recorded:
 
 
 def record(policy, num_traj: int, num_steps: int, *, seed: int = 0, max_new_tokens: int = 6,
-           image_max: int = 4, fold_size: int = 2) -> list[Recorded]:
+           image_max: int = 4, fold_size: int = 2, temperature: float = 1.0) -> list[Recorded]:
     """``num_traj`` trajectories of ``num_steps`` steps sampled from ``policy``."""
     builder = make_builder(policy, image_max, fold_size)
     engine = HFEngine(policy.model, eos_token_ids=[builder.im_end], pad_token_id=policy.tokenizer.pad_token_id)
@@ -52,7 +52,8 @@ def record(policy, num_traj: int, num_steps: int, *, seed: int = 0, max_new_toke
         for t in range(num_steps):
             ctx = builder.build(INSTRUCTION, shots, steps)
             res = engine.generate([GenRequest(builder.model_inputs(ctx, shots),
-                                              SamplingParams(max_new_tokens=max_new_tokens))])[0]
+                                              SamplingParams(temperature=temperature,
+                                                             max_new_tokens=max_new_tokens))])[0]
             steps.append(StepRecord(res.token_ids, res.logprobs, feedback=f"step {t} done"))
             shots.append(shot(100 * n + t + 1))
         out.append(Recorded(f"traj{n}", shots, steps))
