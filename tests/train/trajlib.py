@@ -3,28 +3,18 @@ scaffold, as in tests/scaffold/test_fold_and_slices.py)."""
 
 from __future__ import annotations
 
-import random
 from dataclasses import dataclass
 
 import torch
-from PIL import Image
 
 from cuagym.rollout.engines.base import GenRequest, SamplingParams
 from cuagym.rollout.engines.hf import HFEngine
 from cuagym.scaffold import ContextBuilder, StepRecord
 from cuagym.scaffold.prompt import system_prompt
 from cuagym.train.samples import samples_from_trajectory
+from tests.screens import shot  # noqa: F401  (the learner tests take their screenshots from here)
 
 INSTRUCTION = "Archive the newest email."
-
-
-def shot(seed: int, size=(320, 200)) -> Image.Image:
-    rng = random.Random(seed)
-    img = Image.new("RGB", size, tuple(rng.randrange(256) for _ in range(3)))
-    for _ in range(6):
-        x, y = rng.randrange(size[0] - 40), rng.randrange(size[1] - 20)
-        img.paste(tuple(rng.randrange(256) for _ in range(3)), (x, y, x + 40, y + 20))
-    return img
 
 
 def make_builder(policy, image_max: int = 4, fold_size: int = 2) -> ContextBuilder:
