@@ -140,15 +140,19 @@ class LossBatch:
         return torch.where(self.mask, t, torch.zeros_like(t))
 
 
-def prepare_batch(logp: torch.Tensor, old_logp: torch.Tensor, advantages: torch.Tensor,
-                  mask: torch.Tensor, *, allow_token_advantages: bool) -> LossBatch:
-    """Validate and clean the four core tensors of a loss call (advantages [B] or [B, T])."""
+def check_logp_pair(logp: torch.Tensor, old_logp: torch.Tensor, mask: torch.Tensor) -> tuple[torch.Tensor, torch.dtype]:
+    """Validate logp and old_logp ([B, T] floats of one shape) and the mask; (bool mask, compute dtype)."""
     check_token_matrix("logp", logp)
     require_float("logp", logp)
     check_same_shape("old_logp", old_logp, "logp", logp)
     require_float("old_logp", old_logp)
-    m = as_bool_mask(mask, "logp", logp)
-    dtype = compute_dtype(logp)
+    return as_bool_mask(mask, "logp", logp), compute_dtype(logp)
+
+
+def prepare_batch(logp: torch.Tensor, old_logp: torch.Tensor, advantages: torch.Tensor,
+                  mask: torch.Tensor, *, allow_token_advantages: bool) -> LossBatch:
+    """Validate and clean the four core tensors of a loss call (advantages [B] or [B, T])."""
+    m, dtype = check_logp_pair(logp, old_logp, mask)
     lp = logp.to(dtype)
     lp = torch.where(m, lp, torch.zeros_like(lp))
     old = old_logp.detach().to(dtype)
@@ -275,12 +279,7 @@ def sequence_log_ratio(
         ``segment_ids``, [B, T] where each policy token holds its turn's mean log-ratio and
         other tokens hold 0. Differentiable with respect to ``logp``; unclamped.
     """
-    check_token_matrix("logp", logp)
-    require_float("logp", logp)
-    check_same_shape("old_logp", old_logp, "logp", logp)
-    require_float("old_logp", old_logp)
-    m = as_bool_mask(mask, "logp", logp)
-    dtype = compute_dtype(logp)
+    m, dtype = check_logp_pair(logp, old_logp, mask)
     diff = masked_log_ratio(logp.to(dtype), old_logp.to(dtype), m)
     units = RatioUnits(m, segment_ids)
     means = units.unit_means(diff)
