@@ -3,7 +3,6 @@ a simulated multi-node cluster (ray.cluster_utils.Cluster with nodes declaring f
 
 from __future__ import annotations
 
-import os
 
 import pytest
 import torch
@@ -15,6 +14,7 @@ from cuagym.train.placement import (
     resolve_arch,
 )
 from cuagym.train.ray_cluster import NODE_RESOURCE, PlacementError, check_resources, node_demands
+from tests.train.raylib import simulated_cluster
 
 A3B = ARCHITECTURES["Qwen/Qwen3.5-35B-A3B"]
 A17B = ARCHITECTURES["Qwen/Qwen3.5-397B-A17B"]
@@ -290,21 +290,10 @@ def test_node_demands_and_resource_check_without_ray():
 @pytest.fixture(scope="module")
 def ray_cluster():
     """A head without GPUs plus three nodes declaring 8 fake GPUs (and 24 CPUs) each, marked cuagym_node_0..2."""
-    os.environ.setdefault("RAY_USAGE_STATS_ENABLED", "0")
-    os.environ.setdefault("RAY_AUTH_MODE", "disabled")
-    import ray
-    from ray.cluster_utils import Cluster
-
-    cluster = Cluster(initialize_head=True, head_node_args={
-        "num_cpus": 1, "object_store_memory": 100 << 20, "include_dashboard": False})
-    for i in range(3):
-        cluster.add_node(num_cpus=24, num_gpus=8, object_store_memory=80 << 20,
-                         resources={NODE_RESOURCE.format(i): 1})
-    cluster.wait_for_nodes()
-    ray.init(address=cluster.address, logging_level="ERROR", log_to_driver=False)
-    yield cluster
-    ray.shutdown()
-    cluster.shutdown()
+    nodes = [{"num_cpus": 24, "num_gpus": 8, "object_store_memory": 80 << 20,
+              "resources": {NODE_RESOURCE.format(i): 1}} for i in range(3)]
+    with simulated_cluster({"num_cpus": 1, "object_store_memory": 100 << 20}, nodes) as cluster:
+        yield cluster
 
 
 @pytest.mark.slow

@@ -3,13 +3,13 @@ collective weight sync, an engine killed mid-run, and the same numbers as the lo
 
 from __future__ import annotations
 
-import os
 from pathlib import Path
 
 import pytest
 
 from cuagym.config import load_config
 from cuagym.train.tracking import read_metrics
+from tests.train.raylib import simulated_cluster
 
 ROOT = Path(__file__).resolve().parents[2]
 PINS = "[notes.pin.books, notes.pin.rust]"
@@ -52,19 +52,9 @@ def rewards_by_episode(run_dir: Path) -> dict[tuple[int, str, int], float]:
 
 @pytest.fixture(scope="module")
 def two_node_ray():
-    os.environ.setdefault("RAY_USAGE_STATS_ENABLED", "0")
-    os.environ.setdefault("RAY_AUTH_MODE", "disabled")
-    import ray
-    from ray.cluster_utils import Cluster
-
-    cluster = Cluster(initialize_head=True, head_node_args={
-        "num_cpus": 6, "object_store_memory": 300 << 20, "include_dashboard": False})
-    cluster.add_node(num_cpus=2, object_store_memory=100 << 20)
-    cluster.wait_for_nodes()
-    ray.init(address=cluster.address, logging_level="ERROR", log_to_driver=False)
-    yield cluster
-    ray.shutdown()
-    cluster.shutdown()
+    with simulated_cluster({"num_cpus": 6, "object_store_memory": 300 << 20},
+                           [{"num_cpus": 2, "object_store_memory": 100 << 20}]) as cluster:
+        yield cluster
 
 
 def test_runtime_refuses_what_it_cannot_honour():
