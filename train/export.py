@@ -80,11 +80,13 @@ def model_card(name: str, run_config: dict | None, metrics: dict | None, step: i
 
 
 def export_model(model: Any, processor: Any, out_dir: str | Path, *, max_shard_size: str | int = "2GB",
-                 run_config: dict | None = None, metrics: dict | None = None, step: int | None = None) -> Path:
-    """Write ``model`` + ``processor`` (tokenizer, chat template, image processor) + model card."""
+                 run_config: dict | None = None, metrics: dict | None = None, step: int | None = None,
+                 state_dict: dict | None = None) -> Path:
+    """Write ``model`` + ``processor`` (tokenizer, chat template, image processor) + model card;
+    ``state_dict`` replaces the model's own tensors (e.g. parameters gathered from ZeRO-3 shards)."""
     out = Path(out_dir)
     out.mkdir(parents=True, exist_ok=True)
-    model.save_pretrained(out, max_shard_size=max_shard_size)
+    model.save_pretrained(out, max_shard_size=max_shard_size, state_dict=state_dict)
     if getattr(model, "generation_config", None) is not None:
         model.generation_config.save_pretrained(out)
     processor.save_pretrained(out)

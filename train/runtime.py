@@ -181,13 +181,11 @@ class LearnerWorker:
         if named is None:
             return None
         model = self.learner.model
-        state = {name: t for name, t in named}
-        original = model.state_dict
-        model.state_dict = lambda *a, **k: state  # save exactly the gathered weights
-        try:
-            export_model(model, self.learner.policy.processor, out, run_config=run_config, metrics=metrics, step=step)
-        finally:
-            model.state_dict = original
+        # The gathered parameters over the model's own state (its buffers; under ZeRO-3 the
+        # parameters there are empty partitions).
+        state = {**model.state_dict(), **dict(named)}
+        export_model(model, self.learner.policy.processor, out, run_config=run_config, metrics=metrics, step=step,
+                     state_dict=state)
         return out
 
     def send_weights(self, engines: Sequence[Any], chunk_mb: float, timeout_s: float,
@@ -318,10 +316,7 @@ class LocalLearnerGroup:
         return self.worker.load(str(root))
 
     def export(self, out: str | Path, run_config: dict, metrics: dict, step: int) -> None:
-        from cuagym.train.export import export_model
-
-        export_model(self.learner.model, self.learner.policy.processor, out, run_config=run_config, metrics=metrics,
-                     step=step)
+        self.worker.export(str(out), run_config, metrics, step)
 
     def weights_checksum(self) -> str:
         return self.worker.weights_checksum()
