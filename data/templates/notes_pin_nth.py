@@ -1,0 +1,178 @@
+"""Write the ``notes.pin_nth`` tuples: open a notebook, open its n-th note, pin it (four turns).
+
+The multi-turn learning demo (configs/tiny_multiturn.yaml) trains on them. Every tuple starts
+from the app's seed with no note pinned and no note open; the golden UI trajectory is
+
+    click the notebook in the sidebar -> click the n-th row of its list -> click Pin -> terminate
+
+so each turn's right action depends on what the earlier turns did to the screen, and where to
+click depends on the notebook and the position named in the task. Held-out tuples (``HELD_OUT``)
+pair a notebook with a position that no training tuple pairs it with: their golden action
+sequences occur in no training tuple, while every notebook and every position is seen in training.
+
+    python data/templates/notes_pin_nth.py            # (re)write data/tuples/notes/notes.pin_nth.*
+"""
+
+from __future__ import annotations
+
+import json
+import shutil
+import sys
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[2]
+sys.path.insert(0, str(ROOT))
+
+from cuagym.hub.notes.seed import seed_state  # noqa: E402
+
+OUT = ROOT / "data" / "tuples" / "notes"
+FAMILY = "notes.pin_nth"
+# Sidebar rows (screen pixels, 1280x800 viewport) of the leaf notebooks with three or more notes.
+NOTEBOOK_Y = {"Recipes": 309, "Travel": 337, "Meetings": 393, "Q2 Launch": 449, "Reading": 477,
+              "Journal": 505, "Learning": 533}
+SIDEBAR_X, LIST_X, FIRST_ROW_Y, ROW_H, PIN = 120, 400, 106, 84, (1099, 24)
+POSITIONS = {2: "second", 3: "third", 4: "fourth"}
+HELD_OUT = {("Recipes", 3), ("Travel", 2), ("Meetings", 4), ("Reading", 2), ("Journal", 3), ("Learning", 4)}
+WORDINGS = (
+    "Open the {nb} notebook and pin the {nth} note in its list.",
+    "In my {nb} notebook, pin the {nth} note from the top.",
+    "Go to {nb} and pin its {nth} note.",
+)
+
+HEADER = '''import os
+
+import requests
+
+BASE = os.environ["CUA_HUB_URL_NOTES"]
+SID = os.environ["CUA_SID"]
+H = {"X-CUA-Admin-Token": os.environ["CUA_GYM_ADMIN_TOKEN"]}
+
+r = requests.get(f"{BASE}/go", params={"sid": SID}, headers=H, timeout=10)
+r.raise_for_status()
+'''.replace("{", "{{").replace("}", "}}")  # literal inside the templates below
+
+SETUP = '''"""Initial state for {tid}.
+
+The app's seed with no note pinned and no note open, on "All notes".
+"""
+
+''' + HEADER + '''state = r.json()["initial_state"]  # a fresh session starts from the app's seed
+
+for n in state["notes"]:
+    n["pinned"] = False
+state["ui"].update(view="all", notebook_id=None, tag=None, page=1, selected_note=None)
+
+r = requests.post(f"{{BASE}}/post", params={{"sid": SID}}, json={{"action": "set", "state": state}}, headers=H, timeout=10)
+r.raise_for_status()
+'''
+
+PATCH = '''"""{doc}"""
+
+''' + HEADER + '''state = r.json()["current_state"]
+notes = {{n["id"]: n for n in state["notes"]}}
+
+notes["{nid}"]["pinned"] = True
+
+r = requests.post(f"{{BASE}}/post", params={{"sid": SID}}, json={{"action": "set_current", "state": state}}, headers=H,
+                  timeout=10)
+r.raise_for_status()
+'''
+
+REWARD = '''"""Reward for {tid}.
+
+The {nth} note of {nb} ({title!r}, {nid}) is pinned and nothing else changed. The last line
+printed is REWARD: x (1 or 0; a pinned note with damage elsewhere gets 0.5).
+"""
+
+''' + HEADER + '''g = r.json()
+init, cur = g["initial_state"], g["current_state"]
+before = {{n["id"]: n for n in init["notes"]}}
+after = {{n["id"]: n for n in cur["notes"]}}
+CONTENT = ("notebook_id", "title", "body", "tags", "pinned", "trashed", "created_at")
+TARGET = "{nid}"
+
+
+def changed(a, b, allowed=()):
+    return [k for k in CONTENT if k not in allowed and a[k] != b[k]]
+
+
+now = after.get(TARGET)
+goal = now is not None and now["pinned"] is True
+guards = {{
+    "the note is otherwise unchanged": now is not None and not changed(before[TARGET], now, allowed=("pinned",)),
+    "no other note changed, was added or was removed":
+        set(after) == set(before) and all(not changed(n, after[i]) for i, n in before.items() if i != TARGET),
+    "the notebooks are unchanged": sorted(map(str, init["notebooks"])) == sorted(map(str, cur["notebooks"])),
+}}
+print(f"goal  {{'ok' if goal else 'NO'}}  {{TARGET}} is pinned")
+for name, ok in guards.items():
+    print(f"guard {{'ok' if ok else 'NO'}}  {{name}}")
+score = (1.0 if goal else 0.0) * (1.0 if all(guards.values()) else 0.5)
+print(f"REWARD: {{score}}")
+'''
+
+
+def notebook_lists(state: dict) -> dict[str, list[dict]]:
+    """Each leaf notebook's notes in list order once nothing is pinned (last edited first)."""
+    names = {b["id"]: b["name"] for b in state["notebooks"]}
+    out: dict[str, list[dict]] = {}
+    for n in state["notes"]:
+        if not n["trashed"]:
+            out.setdefault(names[n["notebook_id"]], []).append(n)
+    for notes in out.values():
+        notes.sort(key=lambda n: (n["updated_at"], int(n["id"][1:])), reverse=True)
+    return out
+
+
+def slug(name: str) -> str:
+    return name.lower().replace(" ", "_")
+
+
+def write_tuple(nb: str, k: int, wording: str, lists: dict[str, list[dict]]) -> str:
+    tid = f"{FAMILY}.{slug(nb)}_{k}"
+    note, neighbour = lists[nb][k - 1], lists[nb][k - 2]
+    d = OUT / tid
+    shutil.rmtree(d, ignore_errors=True)
+    (d / "near_miss").mkdir(parents=True)
+    nth = POSITIONS[k]
+    held = (nb, k) in HELD_OUT
+    config = {
+        "id": tid, "apps": ["notes"], "instruction": wording.format(nb=nb, nth=nth),
+        "success_criteria": [f"The {nth} note listed in {nb} (\"{note['title']}\") is pinned.",
+                             "Its title, body, tags and notebook are unchanged.",
+                             "No other note is pinned, edited, added or deleted."],
+        "difficulty": "medium", "family": FAMILY,
+        "provenance": {"source": "template", "method": "data/templates/notes_pin_nth.py",
+                       "split": "held_out" if held else "train"},
+    }
+    (d / "task_config.json").write_text(json.dumps(config, indent=2, ensure_ascii=False) + "\n")
+    (d / "initial_setup.py").write_text(SETUP.format(tid=tid))
+    (d / "golden_patch.py").write_text(PATCH.format(doc=f"Golden patch for {tid}: pin {note['id']}.", nid=note["id"]))
+    (d / "reward.py").write_text(REWARD.format(tid=tid, nth=nth, nb=nb, title=note["title"], nid=note["id"]))
+    (d / "near_miss" / "pin_previous_row.py").write_text(PATCH.format(
+        doc=f"Near miss for {tid}: pins the note one row above the right one.", nid=neighbour["id"]))
+    steps = [[{"type": "click", "x": SIDEBAR_X, "y": NOTEBOOK_Y[nb], "frame": "screen"}],
+             [{"type": "click", "x": LIST_X, "y": FIRST_ROW_Y + ROW_H * (k - 1), "frame": "screen"}],
+             [{"type": "click", "x": PIN[0], "y": PIN[1], "frame": "screen"}],
+             [{"type": "terminate", "status": "success"}]]
+    golden = {"viewport": [1280, 800], "steps": steps,
+              "notes": f"Open {nb}, open row {k} of its list, click Pin in the editor header."}
+    (d / "golden_actions.json").write_text(json.dumps(golden, indent=1) + "\n")
+    return tid
+
+
+def main() -> None:
+    lists = notebook_lists(seed_state())
+    combos = [(nb, k) for nb in NOTEBOOK_Y for k in POSITIONS if k <= len(lists[nb])]
+    for old in OUT.glob(f"{FAMILY}.*"):
+        shutil.rmtree(old)
+    train, held = [], []
+    for i, (nb, k) in enumerate(combos):
+        tid = write_tuple(nb, k, WORDINGS[i % len(WORDINGS)], lists)
+        (held if (nb, k) in HELD_OUT else train).append(tid)
+    print(f"train ({len(train)}): {', '.join(train)}")
+    print(f"held out ({len(held)}): {', '.join(held)}")
+
+
+if __name__ == "__main__":
+    main()
