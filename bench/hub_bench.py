@@ -14,6 +14,7 @@ from __future__ import annotations
 import argparse
 import copy
 import json
+import os
 import platform
 import statistics
 import threading
@@ -93,20 +94,55 @@ def bench_browser(hub: HubProcess, app: str, rounds: int) -> dict:
 
 
 def bench_go(hub: HubProcess, app: str, items: int, rounds: int) -> dict:
+    """/go over HTTP on the app's seed state and on a state grown to ``items`` list items, with
+    one item changed, and where the server's time goes (measured in this process on the same
+    states with the hub's own functions)."""
+    from cuagym.hub.core.diff import encode_json, encode_top, join_encoded, state_diff, state_diff_encoded
+    from cuagym.hub.core.registry import load_spec
+
+    spec = load_spec(app)
     client = HubClient(hub.urls[app], hub.admin_token)
-    big, key = blow_up(client.seed("bench-seed"), items)
-    client.set("bench-big", big)
-    # Change one item so the diff has work to do on every call.
+    http = requests.Session()
+    http.headers["X-CUA-Admin-Token"] = hub.admin_token
+    seed = client.seed("bench-seed")
+    big, key = blow_up(seed, items)
     changed = copy.deepcopy(big)
-    changed[key][items // 2] = dict(changed[key][items // 2], id=changed[key][items // 2]["id"])
-    client.set_current("bench-big", changed)
-    size = len(json.dumps(big))
-    times = []
-    for _ in range(rounds):
-        t0 = time.perf_counter()
-        client.go("bench-big")
-        times.append(time.perf_counter() - t0)
-    return {"list": key, "items": items, "state_bytes": size, "go": summary(times)}
+    item = changed[key][items // 2]
+    flip = next((k for k, v in item.items() if isinstance(v, bool)), None)
+    if flip is not None:
+        item[flip] = not item[flip]  # one real change, so the diff has work to do
+    else:
+        item["id"] = f"{item['id']}-changed"
+    out = {"list": key, "items": items}
+
+    def timed(fn, n: int) -> list[float]:
+        xs = []
+        for _ in range(n):
+            t0 = time.perf_counter()
+            fn()
+            xs.append(time.perf_counter() - t0)
+        return xs
+
+    for name, initial, current in (("seed", seed, seed), ("large", big, changed)):
+        sid = f"bench-go-{name}"
+        client.set(sid, initial)
+        client.set_current(sid, current)
+        url = f"{hub.urls[app]}/go"
+        ienc, cenc = encode_top(initial), encode_top(current)
+        diff = state_diff(initial, current, spec.transient_keys)
+        prof = {
+            "validate_current": summary(timed(lambda: spec.validate(current), 5)),
+            "diff_full_walk": summary(timed(lambda: state_diff(initial, current, spec.transient_keys), 5)),
+            "encode_current_members": summary(timed(lambda: encode_top(current), rounds)),
+            "diff_changed_members": summary(timed(lambda: state_diff_encoded(
+                initial, current, ienc, encode_top(current), spec.transient_keys), rounds)),
+            "join_body": summary(timed(lambda: join_encoded(ienc) + join_encoded(cenc) + encode_json(diff), rounds)),
+        }
+        out[name] = {"state_bytes": len(json.dumps(initial)),
+                     "go_http_bytes_only": summary(timed(lambda: http.get(url, params={"sid": sid}).content, rounds)),
+                     "go_http_and_json_parse": summary(timed(lambda: client.go(sid), rounds)),
+                     "server_parts_in_process": prof}
+    return out
 
 
 def bench_concurrency(hub: HubProcess, app: str, levels: list[int], seconds: float) -> dict:
@@ -157,20 +193,26 @@ def main() -> None:
     ap.add_argument("--rounds", type=int, default=20)
     ap.add_argument("--levels", default="1,2,4,8,16,32,64,128")
     ap.add_argument("--seconds", type=float, default=4.0, help="load duration per concurrency level")
+    ap.add_argument("--parts", default="browser,go,concurrency", help="comma-separated subset to run")
     ap.add_argument("--out", default="bench/results/hub.json")
     a = ap.parse_args()
-    out = {"machine": {"cpus": __import__("os").cpu_count(), "platform": platform.platform(),
+    parts = set(a.parts.split(","))
+    out = {"load_start": os.getloadavg()[0], "machine": {"cpus": os.cpu_count(), "platform": platform.platform(),
                        "python": platform.python_version()},
            "date": datetime.now(timezone.utc).isoformat(timespec="seconds"), "app": a.app}
     with HubProcess([a.app]) as hub:
-        print("browser round trips ...", flush=True)
-        out["browser"] = bench_browser(hub, a.app, a.rounds)
-        print(json.dumps(out["browser"], indent=1))
-        print(f"/go on {a.items} items ...", flush=True)
-        out["go_large_state"] = bench_go(hub, a.app, a.items, a.rounds * 2)
-        print(json.dumps(out["go_large_state"], indent=1))
-        print("concurrency ...", flush=True)
-        out["concurrency"] = bench_concurrency(hub, a.app, [int(x) for x in a.levels.split(",")], a.seconds)
+        if "browser" in parts:
+            print("browser round trips ...", flush=True)
+            out["browser"] = bench_browser(hub, a.app, a.rounds)
+            print(json.dumps(out["browser"], indent=1))
+        if "go" in parts:
+            print(f"/go on the seed and on {a.items} items ...", flush=True)
+            out["go"] = bench_go(hub, a.app, a.items, a.rounds * 2)
+            print(json.dumps(out["go"], indent=1))
+        if "concurrency" in parts:
+            print("concurrency ...", flush=True)
+            out["concurrency"] = bench_concurrency(hub, a.app, [int(x) for x in a.levels.split(",")], a.seconds)
+    out["load_end"] = os.getloadavg()[0]
     Path(a.out).parent.mkdir(parents=True, exist_ok=True)
     Path(a.out).write_text(json.dumps(out, indent=2) + "\n")
     print(f"wrote {a.out}")

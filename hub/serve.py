@@ -27,6 +27,10 @@ from cuagym.hub.core.server import create_app
 def _bind(host: str, port: int) -> socket.socket:
     sock = socket.socket(socket.AF_INET6 if ":" in host else socket.AF_INET, socket.SOCK_STREAM)
     sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+    # Accepted connections inherit TCP_NODELAY. asyncio sets it only on sockets created with
+    # proto=IPPROTO_TCP, and uvicorn writes a response's head and body separately: without it,
+    # Nagle holds the body until the client's delayed ACK (about 40 ms per request).
+    sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
     try:
         sock.bind((host, port))
     except OSError as e:

@@ -8,6 +8,7 @@ dotted path (with list ids/indices replaced by ``*``) or the bare key matches.
 
 from __future__ import annotations
 
+import json
 from typing import Any, Iterable
 
 _MISSING = object()
@@ -30,6 +31,38 @@ def state_diff(old: Any, new: Any, transient: Iterable[str] = ()) -> dict[str, d
     skip = set(transient)
     out: dict[str, dict[str, Any]] = {}
     _walk(old, new, "", "", skip, out)
+    return out
+
+
+def encode_json(value: Any) -> str:
+    """Compact JSON as the State API sends it (the encoding Starlette's JSONResponse uses)."""
+    return json.dumps(value, ensure_ascii=False, allow_nan=False, indent=None, separators=(",", ":"))
+
+
+def encode_top(state: dict[str, Any]) -> dict[str, str]:
+    """Each top-level value of a state encoded on its own: ``{key: compact JSON}``."""
+    return {k: encode_json(v) for k, v in state.items()}
+
+
+def join_encoded(encoded: dict[str, str]) -> str:
+    """The JSON object whose members :func:`encode_top` encoded."""
+    return "{" + ",".join(encode_json(k) + ":" + v for k, v in encoded.items()) + "}"
+
+
+def state_diff_encoded(old: dict[str, Any], new: dict[str, Any], old_enc: dict[str, str],
+                       new_enc: dict[str, str], transient: Iterable[str] = ()) -> dict[str, dict[str, Any]]:
+    """:func:`state_diff` of two top-level objects whose members are also given encoded.
+
+    A top-level member whose encodings are equal is the same JSON value (same types, same
+    order), so it holds no change and is not walked; only members whose text differs are
+    compared leaf by leaf. The result equals ``state_diff(old, new, transient)``.
+    """
+    skip = set(transient)
+    out: dict[str, dict[str, Any]] = {}
+    for k in list(old.keys()) + [k for k in new.keys() if k not in old]:
+        if k in old and k in new and old_enc[k] == new_enc[k]:
+            continue
+        _walk(old.get(k, _MISSING), new.get(k, _MISSING), str(k), str(k), skip, out)
     return out
 
 

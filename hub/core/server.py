@@ -24,7 +24,7 @@ from fastapi.staticfiles import StaticFiles
 from pydantic import ValidationError
 
 from cuagym.hub.core.auth import COOKIE_ALIAS, LaunchRegistry, token_matches
-from cuagym.hub.core.diff import state_diff
+from cuagym.hub.core.diff import encode_json, join_encoded, state_diff_encoded
 from cuagym.hub.core.sessions import SessionStore, SidError, StoredFile, check_sid
 from cuagym.hub.core.spec import AppSpec
 
@@ -183,10 +183,15 @@ def create_app(spec: AppSpec, *, admin_token: str, hardened: bool = True,
         real = resolve(request, sid, admin_only=True)
         s = store.get(real)
         with store.lock:
+            # The initial state's encoding is kept until the next set; the current state is
+            # encoded per member, and only members whose text changed are diffed leaf by leaf.
             initial, current = s.initial, s.current
-            diff = state_diff(initial, current, spec.transient_keys)
-        return JSONResponse({"initial_state": initial, "current_state": current, "state_diff": diff},
-                            headers={"Cache-Control": "no-store"})
+            init_enc = s.encoded_state("initial", initial)
+            cur_enc = init_enc if current is initial else s.encoded_state("current", current)
+            diff = state_diff_encoded(initial, current, init_enc, cur_enc, spec.transient_keys)
+            body = ('{"initial_state":' + join_encoded(init_enc) + ',"current_state":' + join_encoded(cur_enc)
+                    + ',"state_diff":' + encode_json(diff) + "}")
+        return Response(body.encode("utf-8"), media_type="application/json", headers={"Cache-Control": "no-store"})
 
     @app.get("/state")
     async def state(request: Request, sid: str | None = None) -> JSONResponse:

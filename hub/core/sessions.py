@@ -41,6 +41,20 @@ class Session:
     current: dict[str, Any]
     files: dict[str, StoredFile] = field(default_factory=dict)
     version: int = 0
+    # (state, its encode_top) for the last initial and current state /go encoded. States are
+    # never changed in place (every write assigns a new object), so identity tells a hit.
+    encoded: dict[str, tuple[Any, dict[str, str]]] = field(default_factory=dict, repr=False)
+
+    def encoded_state(self, which: str, state: dict[str, Any]) -> dict[str, str]:
+        """``encode_top(state)``, reused while ``state`` is the same object."""
+        from cuagym.hub.core.diff import encode_top
+
+        hit = self.encoded.get(which)
+        if hit is not None and hit[0] is state:
+            return hit[1]
+        enc = encode_top(state)
+        self.encoded[which] = (state, enc)
+        return enc
 
 
 class SessionStore:

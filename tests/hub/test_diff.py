@@ -44,3 +44,38 @@ def test_duplicate_ids_fall_back_to_index():
     a = {"l": [{"id": 1, "v": 1}, {"id": 1, "v": 2}]}
     b = {"l": [{"id": 1, "v": 1}, {"id": 1, "v": 3}]}
     assert state_diff(a, b) == {"l.1.v": {"old": 2, "new": 3}}
+
+
+def test_encoded_diff_equals_the_leaf_walk_on_random_edits():
+    """/go diffs only the top-level members whose JSON text changed; the result must be the
+    full walk's, including number/bool swaps, reordered keys and added or removed members."""
+    import copy
+    import random
+
+    from cuagym.hub.core.diff import encode_top, join_encoded, state_diff_encoded
+
+    rng = random.Random(7)
+    base = {"mails": [{"id": f"m{i}", "read": bool(i % 2), "n": i, "tags": ["a", "b"][: i % 3]} for i in range(30)],
+            "ui": {"view": "inbox", "hover": 1}, "count": 1, "flag": True, "toast": "", "nested": {"x": {"y": [1, 2]}}}
+    edits = [
+        lambda s: s.__setitem__("count", 1.0),          # 1 -> 1.0 is no change, though the text differs
+        lambda s: s.__setitem__("flag", 1),             # True -> 1 is a change, though ==
+        lambda s: s["mails"][rng.randrange(30)].__setitem__("read", 1 if rng.random() < .5 else False),
+        lambda s: s["mails"].pop(rng.randrange(len(s["mails"]))),
+        lambda s: s["mails"].append({"id": "new", "read": False}),
+        lambda s: s.__setitem__("ui", {"hover": 1, "view": "inbox"}),  # same value, other key order
+        lambda s: s.__setitem__("ui", dict(s["ui"], hover=2)),
+        lambda s: s.pop("nested", None),
+        lambda s: s.__setitem__("added", {"k": [1, {"z": None}]}),
+        lambda s: s.__setitem__("toast", "sent"),
+        lambda s: s["nested"]["x"]["y"].append(3) if "nested" in s else None,
+    ]
+    for trial in range(200):
+        new = copy.deepcopy(base)
+        for _ in range(rng.randint(0, 4)):
+            rng.choice(edits)(new)
+        want = state_diff(base, new, ["toast", "ui.hover"])
+        got = state_diff_encoded(base, new, encode_top(base), encode_top(new), ["toast", "ui.hover"])
+        assert got == want and list(got) == list(want), trial
+    import json
+    assert json.loads(join_encoded(encode_top(base))) == base

@@ -102,6 +102,26 @@ def test_set_set_current_reset_and_diff(hard):
     assert go(hard, "s1").json()["current_state"]["count"] == 3
 
 
+def test_go_reencodes_after_every_write(hard):
+    """/go keeps the initial state's encoding between calls: every write must show at once."""
+    assert post(hard, "enc", {"action": "set", "state": {"count": 1, "label": "a"}}).ok
+    for _ in range(2):
+        body = go(hard, "enc").json()
+        assert body["current_state"] == body["initial_state"] == {"count": 1, "label": "a", "toast": ""}
+        assert body["state_diff"] == {}
+    assert post(hard, "enc", {"action": "set_current", "state": {"count": 2, "label": "a"}}).ok
+    assert go(hard, "enc").json()["state_diff"] == {"count": {"old": 1, "new": 2}}
+    assert post(hard, "enc", {"action": "set_current", "state": {"label": "b"}, "merge": True}).ok
+    assert go(hard, "enc").json()["state_diff"] == {"count": {"old": 1, "new": 2}, "label": {"old": "a", "new": "b"}}
+    assert post(hard, "enc", {"action": "reset"}).ok
+    assert go(hard, "enc").json()["state_diff"] == {}
+    assert post(hard, "enc", {"action": "set", "state": {"count": 7, "label": "\u00e9"}}).ok
+    r = go(hard, "enc")
+    assert r.headers["content-type"] == "application/json" and r.headers["cache-control"] == "no-store"
+    assert r.json() == {"initial_state": {"count": 7, "label": "\u00e9", "toast": ""},
+                        "current_state": {"count": 7, "label": "\u00e9", "toast": ""}, "state_diff": {}}
+
+
 def test_merge_updates_only_given_keys(hard):
     post(hard, "m1", {"action": "set", "state": {"count": 1, "label": "keep"}})
     assert post(hard, "m1", {"action": "set_current", "state": {"count": 9}, "merge": True}).ok
