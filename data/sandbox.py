@@ -5,10 +5,19 @@ Each run gets:
   running as an unprivileged uid of its own, so limits on processes are its alone;
 - a private working directory holding only the one script (the reward script cannot see
   ``golden_patch.py`` or ``initial_setup.py``: the tuple folder is not mounted at all);
-- a read-only view of the system and the Python environment, and an empty /tmp;
-- no network but the hub addresses it was given (relayed through Unix sockets);
+- a read-only view of the system and the Python environment, and a /tmp of its own that
+  holds only ``/tmp/task_web_sid`` (the session id, where CUA-Gym's scripts read it);
+- no network but the hub addresses it was given (relayed through Unix sockets); requests to a
+  hardened hub carry the admin token, added by the relay, so scripts written for CUA-Gym's
+  token-less hub work unchanged while the browser still never holds the token;
+- browser launch commands (``google-chrome``, ``chromium``, ``xdg-open``, ...) that only record
+  the URL and exit 0: the env opens the app itself;
 - a wall-clock limit, an address-space limit, a process limit, a file-size limit;
 - an environment with only what it needs: the hub URL(s), the session id, the admin token.
+
+A setup script may choose its own session id (CUA-Gym's scripts mint one and write it to
+``/tmp/task_web_sid``): the file is read back after the run (:attr:`ScriptResult.sid_file`)
+and :meth:`HubAccess.adopt` makes it the episode's session for the scripts and the browser.
 
 Failures are values, never exceptions: :class:`ScriptResult` carries an
 :class:`Outcome` and a message, so a broken reward script is never mistaken for a policy
@@ -27,6 +36,7 @@ import resource
 import shutil
 import signal
 import socket
+import stat
 import subprocess
 import sys
 import tempfile
@@ -36,7 +46,21 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from urllib.parse import urlsplit
 
+from cuagym.hub.client import HARDENED, plain_url, split_url
+
 RUNNER = Path(__file__).with_name("sandbox_runner.py")
+SID_FILE = "task_web_sid"           # /tmp/task_web_sid inside the sandbox
+OPENED_FILE = ".cua_opened_urls"    # what the browser shims were asked to open
+BROWSER_COMMANDS = ("google-chrome", "google-chrome-stable", "chrome", "chromium", "chromium-browser",
+                    "firefox", "xdg-open", "sensible-browser", "x-www-browser", "open")
+SHIM = """#!/bin/sh
+# A browser launch inside the tuple sandbox: record what was to be opened, start nothing.
+for a in "$@"; do
+  case "$a" in -*) ;; *) printf '%s\\n' "$a" >> /tmp/.cua_opened_urls ;; esac
+done
+exit 0
+"""
+SID_PATTERN = re.compile(r"^[A-Za-z0-9_-]{1,64}$")
 REWARD_LINE = re.compile(r"^REWARD:\s*(\S+)\s*$")
 OUTPUT_CAP = 64 * 1024
 # Each calling process takes uids from a block of its own (by pid), cycling inside it, so
@@ -66,6 +90,8 @@ class ScriptResult:
     stdout: str = ""
     stderr: str = ""
     seconds: float = 0.0
+    sid_file: str | None = None     # /tmp/task_web_sid after the run (stripped), when readable
+    opened: list[str] = field(default_factory=list)  # what the script asked a browser to open
 
     @property
     def ok(self) -> bool:
@@ -93,17 +119,34 @@ class HubAccess:
     admin_token: str = ""
     extra_env: dict[str, str] = field(default_factory=dict)
 
+    def plain_urls(self) -> dict[str, str]:
+        """The URL map as scripts see it (without the ``legacy+`` protocol mark)."""
+        return {app: plain_url(url) for app, url in self.urls.items()}
+
     def env(self) -> dict[str, str]:
-        env = {"CUA_SID": self.sid, "CUA_HUB_URLS": json.dumps(self.urls)}
+        urls = self.plain_urls()
+        env = {"CUA_SID": self.sid, "CUA_HUB_URLS": json.dumps(urls)}
         if self.admin_token:
             env["CUA_GYM_ADMIN_TOKEN"] = self.admin_token
-        for app, url in self.urls.items():
+        for app, url in urls.items():
             env[f"CUA_HUB_URL_{app.upper()}"] = url
-        if len(self.urls) >= 1:
-            env["CUA_HUB_URL"] = next(iter(self.urls.values()))
-            env["CUA_APP"] = next(iter(self.urls))
+        if len(urls) >= 1:
+            env["CUA_HUB_URL"] = next(iter(urls.values()))
+            env["CUA_APP"] = next(iter(urls))
         env.update(self.extra_env)
         return env
+
+    def adopt(self, setup: "ScriptResult") -> "HubAccess":
+        """The access for the rest of the episode: the session the setup script chose (written to
+        ``/tmp/task_web_sid``) when it chose one, else this one. Raises ValueError for a sid
+        the hub cannot take."""
+        chosen = setup.sid_file
+        if not chosen or chosen == self.sid:
+            return self
+        if not SID_PATTERN.match(chosen):
+            raise ValueError(f"the setup script wrote {chosen[:80]!r} to /tmp/task_web_sid; a session id is "
+                             "letters, digits, '-' or '_', at most 64 characters")
+        return HubAccess(dict(self.urls), chosen, self.admin_token, dict(self.extra_env))
 
 
 def sandbox_available() -> str | None:
@@ -114,34 +157,54 @@ def sandbox_available() -> str | None:
 
 
 class _Relay:
-    """Host side of the hub relay: a Unix socket per hub address, piped to the real hub."""
+    """Host side of the hub relay: a Unix socket per hub address, piped to the real hub.
 
-    def __init__(self, directory: Path, targets: list[tuple[str, int]], uid: int) -> None:
+    For a hardened hub the relay adds the admin token to each request (and asks the hub to
+    close the connection after the response, so every request passes the relay's header
+    rewrite): scripts written for CUA-Gym's token-less hub then run unchanged.
+    """
+
+    def __init__(self, directory: Path, targets: list[tuple[str, int, bool]], uid: int,
+                 admin_token: str = "") -> None:
         self.sockets: list[tuple[int, str, socket.socket]] = []
         self._closed = False
-        for i, (host, port) in enumerate(targets):
+        self._token = admin_token
+        for i, (host, port, hardened) in enumerate(targets):
             path = directory / f"hub{i}.sock"
             srv = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
             srv.bind(str(path))
             os.chmod(path, 0o777)
             srv.listen(64)
             self.sockets.append((port, str(path), srv))
-            threading.Thread(target=self._accept, args=(srv, host, port), daemon=True).start()
+            threading.Thread(target=self._accept, args=(srv, host, port, hardened and bool(admin_token)),
+                             daemon=True).start()
 
-    def _accept(self, srv: socket.socket, host: str, port: int) -> None:
+    def _accept(self, srv: socket.socket, host: str, port: int, add_token: bool) -> None:
         while not self._closed:
             try:
                 conn, _ = srv.accept()
             except OSError:
                 return
-            try:
-                up = socket.create_connection((host, port), timeout=10)
-                up.settimeout(None)
-            except OSError:
+            threading.Thread(target=self._serve, args=(conn, host, port, add_token), daemon=True).start()
+
+    def _serve(self, conn: socket.socket, host: str, port: int, add_token: bool) -> None:
+        head = b""
+        if add_token:
+            head = _read_head(conn)
+            if head is None:
                 conn.close()
-                continue
-            for a, b in ((conn, up), (up, conn)):
-                threading.Thread(target=_pipe, args=(a, b), daemon=True).start()
+                return
+            head = _with_token(head, self._token)
+        try:
+            up = socket.create_connection((host, port), timeout=10)
+            up.settimeout(None)
+            if head:
+                up.sendall(head)
+        except OSError:
+            conn.close()
+            return
+        for a, b in ((conn, up), (up, conn)):
+            threading.Thread(target=_pipe, args=(a, b), daemon=True).start()
 
     def close(self) -> None:
         self._closed = True
@@ -150,6 +213,37 @@ class _Relay:
                 srv.close()
             except OSError:
                 pass
+
+
+MAX_HEAD = 64 * 1024
+_DROP_HEADERS = (b"x-cua-admin-token:", b"connection:", b"keep-alive:", b"proxy-connection:")
+
+
+def _read_head(conn: socket.socket) -> bytes | None:
+    """The request line and headers (and whatever of the body came with them); None if the
+    client closed, stalled or sent a head over the limit."""
+    conn.settimeout(30)
+    buf = b""
+    try:
+        while b"\r\n\r\n" not in buf:
+            chunk = conn.recv(65536)
+            if not chunk or len(buf) + len(chunk) > MAX_HEAD:
+                return None
+            buf += chunk
+    except OSError:
+        return None
+    conn.settimeout(None)
+    return buf
+
+
+def _with_token(buf: bytes, token: str) -> bytes:
+    """The request head with the admin token set and ``Connection: close`` (one request per
+    connection, so the next request passes through here as well)."""
+    head, _, rest = buf.partition(b"\r\n\r\n")
+    lines = head.split(b"\r\n")
+    kept = [lines[0]] + [ln for ln in lines[1:] if not ln.lower().startswith(_DROP_HEADERS)]
+    kept += [b"X-CUA-Admin-Token: " + token.encode(), b"Connection: close"]
+    return b"\r\n".join(kept) + b"\r\n\r\n" + rest
 
 
 def _pipe(src: socket.socket, dst: socket.socket) -> None:
@@ -169,16 +263,19 @@ def _pipe(src: socket.socket, dst: socket.socket) -> None:
                 pass
 
 
-def _hub_targets(urls: dict[str, str]) -> list[tuple[str, int]]:
-    out = []
-    for app, url in urls.items():
+def _hub_targets(urls: dict[str, str]) -> list[tuple[str, int, bool]]:
+    """(host, port, hardened) per hub address; an address is hardened when any app on it is."""
+    ports: dict[int, bool] = {}
+    for app, marked in urls.items():
+        protocol, url = split_url(marked)
         parts = urlsplit(url)
         if parts.scheme != "http" or not parts.hostname:
             raise ValueError(f"hub URL for {app!r} must be http://HOST:PORT, got {url!r}")
         if parts.hostname not in ("127.0.0.1", "localhost"):
             raise ValueError(f"hub URL for {app!r} must be on loopback (127.0.0.1), got {url!r}")
-        out.append(("127.0.0.1", parts.port or 80))
-    return sorted(set(out))
+        port = parts.port or 80
+        ports[port] = ports.get(port, False) or protocol == HARDENED
+    return [("127.0.0.1", port, hardened) for port, hardened in sorted(ports.items())]
 
 
 def _reader(stream, sink: list[bytes], cap: int) -> None:
@@ -200,10 +297,16 @@ def _bwrap_cmd(workdir: Path, script_name: str, relays: list[tuple[int, str]], e
                uid: int | None) -> list[str]:
     py = Path(sys.executable)
     prefixes = {Path(sys.prefix).resolve(), Path(sys.base_prefix).resolve(), Path(sys.exec_prefix).resolve()}
+    tmp, shims = workdir.parent / "tmp", workdir.parent / "bin"
     cmd = ["bwrap", "--unshare-ipc", "--unshare-pid", "--unshare-net", "--unshare-uts", "--unshare-cgroup-try",
            "--die-with-parent", "--new-session",
            "--ro-bind", "/usr", "/usr", "--ro-bind", "/etc", "/etc",
-           "--proc", "/proc", "--dev", "/dev", "--perms", "1777", "--tmpfs", "/tmp"]
+           "--proc", "/proc", "--dev", "/dev", "--bind", str(tmp), "/tmp",
+           "--perms", "0755", "--dir", "/cua", "--ro-bind", str(shims), "/cua/bin"]
+    for name in BROWSER_COMMANDS:  # absolute paths to a real browser start the shim as well
+        for d in ("/usr/bin", "/usr/local/bin"):
+            if Path(d, name).is_file() and not Path(d, name).is_symlink():  # links reach a shimmed file
+                cmd += ["--ro-bind", str(shims / name), f"{d}/{name}"]
     for link in ("bin", "lib", "lib64", "sbin"):
         p = Path("/") / link
         if p.is_symlink():
@@ -222,7 +325,7 @@ def _bwrap_cmd(workdir: Path, script_name: str, relays: list[tuple[int, str]], e
     if Path(sys.prefix) != Path(sys.prefix).resolve():
         cmd += ["--symlink", str(Path(sys.prefix).resolve()), str(sys.prefix)]
     cmd += ["--bind", str(workdir), "/sandbox", "--chdir", "/sandbox", "--clearenv"]
-    base_env = {"PATH": "/usr/bin:/bin", "HOME": "/sandbox", "LANG": "C.UTF-8", "PYTHONDONTWRITEBYTECODE": "1",
+    base_env = {"PATH": "/cua/bin:/usr/bin:/bin", "HOME": "/sandbox", "LANG": "C.UTF-8", "PYTHONDONTWRITEBYTECODE": "1",
                 "PYTHONHASHSEED": "0", "TMPDIR": "/tmp", "NO_PROXY": "*"}
     for k, v in {**base_env, **env}.items():
         cmd += ["--setenv", k, v]
@@ -254,25 +357,53 @@ def run_script(script: str | Path, access: HubAccess, *, expect_reward: bool = F
     root = Path(tempfile.mkdtemp(prefix="cuagym-sbx-"))
     relay = None
     try:
-        work = root / "work"
+        work, tmp, shims = root / "work", root / "tmp", root / "bin"
         (work / ".relay").mkdir(parents=True)
+        tmp.mkdir()
+        shims.mkdir()
+        for name in BROWSER_COMMANDS:
+            (shims / name).write_text(SHIM)
+            os.chmod(shims / name, 0o755)
         shutil.copyfile(script, work / script.name)
         shutil.copyfile(RUNNER, work / ".runner.py")
-        if os.geteuid() == 0:
-            for p in (work, work / ".relay", *work.iterdir()):
+        (tmp / SID_FILE).write_text(access.sid)  # where CUA-Gym's scripts read the session id
+        as_root = os.geteuid() == 0
+        if as_root:
+            for p in (work, work / ".relay", *work.iterdir(), tmp, tmp / SID_FILE):
                 os.chown(p, uid, uid)
         os.chmod(work, 0o700)
-        relay = _Relay(work / ".relay", targets, uid)
-        as_root = os.geteuid() == 0
+        os.chmod(tmp, 0o1777 if not as_root else 0o700)
+        os.chmod(tmp / SID_FILE, 0o666 if not as_root else 0o600)
+        relay = _Relay(work / ".relay", targets, uid, access.admin_token)
         cmd = _bwrap_cmd(work, script.name, [(p, s) for p, s, _ in relay.sockets], access.env(),
                          uid if as_root else None)
-        return _execute(cmd, as_root, expect_reward, limits)
+        res = _execute(cmd, as_root, expect_reward, limits)
+        res.sid_file = _read_small(tmp / SID_FILE)
+        opened = _read_small(tmp / OPENED_FILE, 8192)
+        res.opened = [u for u in (opened or "").splitlines() if u.strip()][:20]
+        return res
     except OSError as e:
         return ScriptResult(Outcome.SANDBOX_ERROR, f"could not start the sandbox: {e}")
     finally:
         if relay:
             relay.close()
         shutil.rmtree(root, ignore_errors=True)
+
+
+def _read_small(path: Path, limit: int = 256) -> str | None:
+    """A small regular file the script may have written, read without following links."""
+    try:
+        fd = os.open(path, os.O_RDONLY | os.O_NOFOLLOW | os.O_NONBLOCK)
+    except OSError:
+        return None
+    try:
+        if not stat.S_ISREG(os.fstat(fd).st_mode):
+            return None
+        return os.read(fd, limit).decode("utf-8", "replace").strip()
+    except OSError:
+        return None
+    finally:
+        os.close(fd)
 
 
 def _execute(cmd: list[str], as_root: bool, expect_reward: bool, limits: Limits) -> ScriptResult:

@@ -1,10 +1,58 @@
-"""A small synchronous client of the State API, for env workers, validators and tests."""
+"""A small synchronous client of the State API, for env workers, validators and tests.
+
+Hub URL maps (app -> base URL) carry each app's protocol: a plain ``http://HOST:PORT`` speaks
+this hub's hardened State API (admin token, launch URLs, ``data-cua-ready``); a URL written
+``legacy+http://HOST:PORT`` names an app that speaks CUA-Gym-Hub's legacy protocol (no token,
+the page opened as ``BASE/?sid=SID``, no ready marker, ``reset`` deletes the session's state,
+``/go`` diffs by top-level key). The prefix lets the map travel unchanged through pools and
+Ray actors; :func:`split_url` takes it apart wherever a URL is used.
+"""
 
 from __future__ import annotations
 
 from typing import Any
 
 import requests
+
+HARDENED, LEGACY = "hardened", "legacy"
+PROTOCOLS = (HARDENED, LEGACY)
+_LEGACY_PREFIX = "legacy+"
+
+
+def split_url(url: str) -> tuple[str, str]:
+    """(protocol, plain base URL) of a hub URL from a URL map."""
+    if url.startswith(_LEGACY_PREFIX):
+        return LEGACY, url[len(_LEGACY_PREFIX):].rstrip("/")
+    return HARDENED, url.rstrip("/")
+
+
+def plain_url(url: str) -> str:
+    return split_url(url)[1]
+
+
+def protocol_of(url: str) -> str:
+    return split_url(url)[0]
+
+
+def with_protocols(urls: dict[str, str], protocols: dict[str, str] | None) -> dict[str, str]:
+    """The URL map with each app's protocol (``hub.protocol``: app -> hardened|legacy) written into it."""
+    out = {}
+    for app, url in urls.items():
+        proto = (protocols or {}).get(app, protocol_of(url))
+        if proto not in PROTOCOLS:
+            raise ValueError(f"hub.protocol.{app} must be one of {', '.join(PROTOCOLS)}, got {proto!r}")
+        base = plain_url(url)
+        out[app] = _LEGACY_PREFIX + base if proto == LEGACY else base
+    return out
+
+
+def top_level_changes(diff: dict) -> list[str]:
+    """The top-level state keys a ``/go`` diff touches, for either protocol's diff: this hub's flat
+    map of dotted paths (``notes[3].title``) or the legacy ``{key: {added|modified: value}}``."""
+    keys = set()
+    for path in diff or {}:
+        keys.add(str(path).split(".", 1)[0].split("[", 1)[0])
+    return sorted(keys)
 
 
 class HubError(RuntimeError):
@@ -17,7 +65,7 @@ class HubClient:
     """Talks to one app's State API as the admin (hardened mode) or as a legacy client."""
 
     def __init__(self, base_url: str, admin_token: str | None = None, timeout: float = 30.0) -> None:
-        self.base_url = base_url.rstrip("/")
+        self.protocol, self.base_url = split_url(base_url)
         self.timeout = timeout
         self._http = requests.Session()
         if admin_token:
