@@ -27,10 +27,12 @@ from cuagym.hub.notes.seed import seed_state  # noqa: E402
 
 OUT = ROOT / "data" / "tuples" / "notes"
 FAMILY = "notes.pin_nth"
-# Sidebar rows (screen pixels, 1280x800 viewport) of the leaf notebooks with three or more notes.
-NOTEBOOK_Y = {"Recipes": 309, "Travel": 337, "Meetings": 393, "Q2 Launch": 449, "Reading": 477,
-              "Journal": 505, "Learning": 533}
-SIDEBAR_X, LIST_X, FIRST_ROW_Y, ROW_H, PIN = 120, 400, 106, 84, (1099, 24)
+# Click targets in the policy's relative_999 frame (0..999 across the 1280x800 viewport), on
+# round numbers so a target is two or three digit tokens: the sidebar row of each leaf notebook
+# with three or more notes, the list rows, and the Pin button of the editor header.
+NOTEBOOK_Y = {"Recipes": 390, "Travel": 420, "Meetings": 490, "Q2 Launch": 560, "Reading": 600,
+              "Journal": 630, "Learning": 670}
+SIDEBAR_X, LIST_X, ROW_Y, PIN = 100, 300, {2: 240, 3: 340, 4: 450}, (860, 30)
 POSITIONS = {2: "second", 3: "third", 4: "fourth"}
 HELD_OUT = {("Recipes", 3), ("Travel", 2), ("Meetings", 4), ("Reading", 2), ("Journal", 3), ("Learning", 4)}
 WORDINGS = (
@@ -151,9 +153,9 @@ def write_tuple(nb: str, k: int, wording: str, lists: dict[str, list[dict]]) -> 
     (d / "reward.py").write_text(REWARD.format(tid=tid, nth=nth, nb=nb, title=note["title"], nid=note["id"]))
     (d / "near_miss" / "pin_previous_row.py").write_text(PATCH.format(
         doc=f"Near miss for {tid}: pins the note one row above the right one.", nid=neighbour["id"]))
-    steps = [[{"type": "click", "x": SIDEBAR_X, "y": NOTEBOOK_Y[nb], "frame": "screen"}],
-             [{"type": "click", "x": LIST_X, "y": FIRST_ROW_Y + ROW_H * (k - 1), "frame": "screen"}],
-             [{"type": "click", "x": PIN[0], "y": PIN[1], "frame": "screen"}],
+    steps = [[{"type": "click", "x": SIDEBAR_X, "y": NOTEBOOK_Y[nb], "frame": "relative_999"}],
+             [{"type": "click", "x": LIST_X, "y": ROW_Y[k], "frame": "relative_999"}],
+             [{"type": "click", "x": PIN[0], "y": PIN[1], "frame": "relative_999"}],
              [{"type": "terminate", "status": "success"}]]
     golden = {"viewport": [1280, 800], "steps": steps,
               "notes": f"Open {nb}, open row {k} of its list, click Pin in the editor header."}
