@@ -21,6 +21,7 @@ from PIL import Image
 from cuagym.actions import Action, ActionResult, Geometry
 from cuagym.data.format import TaskTuple
 from cuagym.data.sandbox import HubAccess, Limits, ScriptResult, run_script
+from cuagym.rollout.setup_cache import SetupCache, run_setup
 from cuagym.rollout.task_page import open_task, wait_settled
 from cuagym.rollout.executor import execute
 
@@ -39,8 +40,9 @@ class Observation:
 class EpisodeSlot:
     def __init__(self, browser: Any, hub_urls: dict[str, str], admin_token: str, *,
                  viewport: tuple[int, int] = (1280, 800), limits: Limits = Limits(),
-                 settle_timeout_s: float = 10.0) -> None:
+                 settle_timeout_s: float = 10.0, setup_cache: SetupCache | None = None) -> None:
         self.browser = browser
+        self.setup_cache = setup_cache  # None: initial_setup.py runs on every reset
         self.hub_urls, self.admin_token = hub_urls, admin_token
         self.viewport = viewport
         self.limits = limits
@@ -60,9 +62,13 @@ class EpisodeSlot:
         self.tuple = t
         self.access = HubAccess({a: self.hub_urls[a] for a in t.apps}, sid or f"ep-{secrets.token_hex(8)}",
                                 self.admin_token)
-        res = run_script(t.script("initial_setup.py"), self.access, limits=self.limits)
+        res = run_setup(t, self.access, self.limits, self.setup_cache)
         if not res.ok:
             raise EnvironmentFailure(f"{t.id}: initial_setup.py failed: {res.summary()}")
+        try:  # a setup that chose its own session (CUA-Gym's scripts mint one): the episode adopts it
+            self.access = self.access.adopt(res)
+        except ValueError as e:
+            raise EnvironmentFailure(f"{t.id}: {e}") from None
         try:
             self.context = self.browser.new_context(viewport={"width": self.viewport[0], "height": self.viewport[1]})
             self.page = self.context.new_page()

@@ -28,6 +28,7 @@ from cuagym.actions import Action, ActionResult, Geometry
 from cuagym.browser import launch_kwargs
 from cuagym.data.format import TupleError, load_tuple
 from cuagym.data.sandbox import Limits
+from cuagym.rollout.setup_cache import SetupCache
 from cuagym.rollout.slot import EnvironmentFailure, EpisodeSlot, Observation
 
 
@@ -115,7 +116,9 @@ class EnvWorker:
 
     def __init__(self, hub_urls: dict[str, str], admin_token: str, num_slots: int = 1, *,
                  viewport: tuple[int, int] = (1280, 800), limits: Limits = Limits(),
-                 settle_timeout_s: float = 10.0) -> None:
+                 settle_timeout_s: float = 10.0, setup_cache: str | None = None) -> None:
+        """``setup_cache``: directory of setup snapshots (:mod:`cuagym.rollout.setup_cache`);
+        None takes $CUAGYM_SETUP_CACHE or the default directory, ``"off"`` runs every setup."""
         if num_slots < 1:
             raise ValueError(f"num_slots must be >= 1, got {num_slots}")
         if not hub_urls:
@@ -125,6 +128,12 @@ class EnvWorker:
         self.viewport = tuple(viewport)
         self.limits = limits
         self.settle_timeout_s = settle_timeout_s
+        if setup_cache is None:
+            self.setup_cache = SetupCache.from_env()
+        elif setup_cache.strip().lower() == "off":
+            self.setup_cache = None
+        else:
+            self.setup_cache = SetupCache(setup_cache)
         self.launches = 0
         self._pw: Any = None
         self.browser: Any = None
@@ -149,7 +158,8 @@ class EnvWorker:
         self.browser_process = next((p for p in chromium_processes(os.getpid()) if _has_arg(p, mark)), None)
         self.launches += 1
         self.slots = [EpisodeSlot(self.browser, self.hub_urls, self.admin_token, viewport=self.viewport,
-                                  limits=self.limits, settle_timeout_s=self.settle_timeout_s)
+                                  limits=self.limits, settle_timeout_s=self.settle_timeout_s,
+                                  setup_cache=self.setup_cache)
                       for _ in range(self.num_slots)]
 
     def browser_alive(self) -> bool:
@@ -244,7 +254,10 @@ class EnvWorker:
         return {"pid": os.getpid(), "host": socket.gethostname(), "slots": self.num_slots,
                 "browser_alive": self.browser_alive(), "launches": self.launches,
                 "browser_pid": self.browser_process.pid if self.browser_process else None,
-                "chromium_pids": [p.pid for p in procs], "chromium_rss": mem, "time": time.time()}
+                "chromium_pids": [p.pid for p in procs], "chromium_rss": mem, "time": time.time(),
+                "setup_cache": None if self.setup_cache is None else {
+                    "dir": str(self.setup_cache.dir), "hits": self.setup_cache.hits,
+                    "misses": self.setup_cache.misses}}
 
     def chromium_memory(self) -> dict[str, int]:
         """Summed RSS and PSS (shared pages split between processes) of this worker's Chromium."""
