@@ -8,6 +8,7 @@ real hub. Nothing else is reachable. Usage (by the sandbox only):
     python -I sandbox_runner.py SCRIPT PORT:SOCKET [PORT:SOCKET ...]
 """
 
+import os
 import runpy
 import socket
 import sys
@@ -54,6 +55,9 @@ def _serve(port, path):
 
 def main():
     script, relays = sys.argv[1], sys.argv[2:]
+    # A script that starts a browser with an environment of its own (no PATH) still finds the
+    # sandbox's browser shims: the default search path starts with them too.
+    os.defpath = "/cua/bin:" + os.defpath
     for spec in relays:
         port, path = spec.split(":", 1)
         _serve(int(port), path)

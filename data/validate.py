@@ -18,7 +18,7 @@ from typing import Callable, Iterable, Iterator
 
 from cuagym.data.format import TaskTuple, TupleError, load_tuple
 from cuagym.data.sandbox import HubAccess, Limits, Outcome, ScriptResult, run_script
-from cuagym.hub.client import HubClient
+from cuagym.hub.client import HubClient, top_level_changes
 
 UiReplay = Callable[[TaskTuple, HubAccess], "str | None"]
 
@@ -60,12 +60,20 @@ def _access(hub: HubEndpoints, apps: list[str], sid: str) -> HubAccess:
     return HubAccess({a: hub.urls[a] for a in apps}, sid, hub.admin_token)
 
 
-def run_setup(t: TaskTuple, access: HubAccess, limits: Limits, patch: Path | None = None) -> ScriptResult:
-    """Run initial_setup.py, then ``patch`` if given; returns the first failure or the last result."""
+def run_setup(t: TaskTuple, access: HubAccess, limits: Limits,
+              patch: Path | None = None) -> tuple[ScriptResult, HubAccess]:
+    """Run initial_setup.py, then ``patch`` if given; returns the first failure or the last result,
+    and the access the episode goes on with (the session the setup chose, when it chose one)."""
     res = run_script(t.script("initial_setup.py"), access, limits=limits)
-    if not res.ok or patch is None:
-        return res
-    return run_script(patch, access, limits=limits)
+    if not res.ok:
+        return res, access
+    try:
+        access = access.adopt(res)
+    except ValueError as e:
+        return ScriptResult(Outcome.CRASHED, str(e), stdout=res.stdout, stderr=res.stderr), access
+    if patch is None:
+        return res, access
+    return run_script(patch, access, limits=limits), access
 
 
 def score(t: TaskTuple, access: HubAccess, limits: Limits) -> ScriptResult:
@@ -105,27 +113,28 @@ def validate_tuple(t: TaskTuple, hub: HubEndpoints, *, ui_replay: UiReplay | Non
         return good, f"reward {r:g}" + (" (scored twice)" if twice else "")
 
     # Initial state: reward 0, and the setup leaves no pending diff (it wrote the initial state).
-    sid = new_sid()
-    acc = _access(hub, t.apps, sid)
-
     def initial() -> tuple[bool, str]:
-        res = run_setup(t, acc, limits)
+        res, acc = run_setup(t, _access(hub, t.apps, new_sid()), limits)
         if not res.ok:
             return False, f"initial_setup.py failed: {res.summary()}"
         for app in t.apps:
-            diff = HubClient(hub.urls[app], hub.admin_token).go(sid)["state_diff"]
-            if diff:
-                return False, f"after setup, {app} current state differs from initial at {sorted(diff)[:5]}"
+            client = HubClient(hub.urls[app], hub.admin_token)
+            try:
+                go = client.go(acc.sid)
+            finally:
+                client.close()
+            if go.get("initial_state") is None:
+                return False, f"after setup, {app} has no initial state for session {acc.sid}"
+            if go["state_diff"]:
+                return False, (f"after setup, {app} current state differs from initial at "
+                               f"{sorted(go['state_diff'])[:5]} (top-level: {top_level_changes(go['state_diff'])})")
         return expect(acc, "zero", twice=True)
 
     if not timed("reward(initial)=0", initial):
         return rep
 
-    sid_g = new_sid()
-    acc_g = _access(hub, t.apps, sid_g)
-
     def golden() -> tuple[bool, str]:
-        res = run_setup(t, acc_g, limits, patch=t.script("golden_patch.py"))
+        res, acc_g = run_setup(t, _access(hub, t.apps, new_sid()), limits, patch=t.script("golden_patch.py"))
         if not res.ok:
             return False, f"setup + golden_patch.py failed: {res.summary()}"
         return expect(acc_g, "one", twice=True)
@@ -133,11 +142,8 @@ def validate_tuple(t: TaskTuple, hub: HubEndpoints, *, ui_replay: UiReplay | Non
     timed("reward(golden)=1", golden)
 
     for nm in t.near_misses:
-        sid_n = new_sid()
-        acc_n = _access(hub, t.apps, sid_n)
-
-        def near(nm: Path = nm, acc_n: HubAccess = acc_n) -> tuple[bool, str]:
-            res = run_setup(t, acc_n, limits, patch=nm)
+        def near(nm: Path = nm) -> tuple[bool, str]:
+            res, acc_n = run_setup(t, _access(hub, t.apps, new_sid()), limits, patch=nm)
             if not res.ok:
                 return False, f"setup + {nm.name} failed: {res.summary()}"
             return expect(acc_n, "below_one")
@@ -145,11 +151,8 @@ def validate_tuple(t: TaskTuple, hub: HubEndpoints, *, ui_replay: UiReplay | Non
         timed(f"near_miss:{nm.stem}<1", near)
 
     if ui_replay is not None and t.golden_actions_path is not None:
-        sid_u = new_sid()
-        acc_u = _access(hub, t.apps, sid_u)
-
         def ui() -> tuple[bool, str]:
-            res = run_setup(t, acc_u, limits)
+            res, acc_u = run_setup(t, _access(hub, t.apps, new_sid()), limits)
             if not res.ok:
                 return False, f"initial_setup.py failed: {res.summary()}"
             err = ui_replay(t, acc_u)

@@ -2,6 +2,12 @@
 
 A single-app task opens the app's launch URL directly. A task that spans several apps
 opens a workspace page with one tab per app (each an iframe on its own launch URL).
+
+An app behind a legacy CUA-Gym-Hub server (a ``legacy+http://...`` URL, see
+:mod:`cuagym.hub.client`) has no launch URLs and sets no ready marker: it opens as
+``BASE/?sid=SID``, and a script added to the page before the app loads stands in for the
+marker: the frame counts as ready once it has loaded, has no fetch/XHR in flight and its DOM
+has been quiet for ``QUIET_MS``. Waiting stays bounded by the caller's timeout.
 """
 
 from __future__ import annotations
@@ -11,7 +17,7 @@ import json
 import time
 from typing import Any
 
-from cuagym.hub.client import HubClient
+from cuagym.hub.client import LEGACY, HubClient, split_url
 
 # Every frame (the app, or the workspace and each app tab) marks itself ready after its first
 # render; apps also count their state writes in flight.
@@ -19,10 +25,65 @@ SETTLED_JS = """() => !!document.body && document.body.dataset.cuaReady === '1'
   && (!window.CUA || window.CUA.pending === 0)"""
 
 
+QUIET_MS = 300
+# Readiness for a legacy app's frames: set on the page before any app script runs (in every
+# frame; it acts only in frames of the legacy origins). It defines what our apps define
+# themselves, ``body.dataset.cuaReady`` and ``window.CUA.pending``, from the load event,
+# the page's own fetch/XHR calls in flight and the time since the last DOM mutation.
+LEGACY_READY_JS = """(origins) => {
+  if (!origins.includes(location.origin) || window.CUA) return;
+  let inflight = 0, last = performance.now(), loaded = false;
+  const mark = () => { last = performance.now(); };
+  const wrapFetch = window.fetch;
+  if (wrapFetch) window.fetch = function (...a) {
+    inflight++; mark();
+    return wrapFetch.apply(this, a).finally(() => { inflight--; mark(); });
+  };
+  const send = XMLHttpRequest.prototype.send;
+  XMLHttpRequest.prototype.send = function (...a) {
+    inflight++; mark();
+    this.addEventListener('loadend', () => { inflight--; mark(); }, {once: true});
+    return send.apply(this, a);
+  };
+  new MutationObserver((rs) => { if (rs.some((r) => r.attributeName !== 'data-cua-ready')) mark(); })
+    .observe(document, {subtree: true, childList: true, attributes: true,
+                         characterData: true});
+  window.addEventListener('load', () => { loaded = true; mark(); });
+  const quiet = () => loaded && inflight === 0 && performance.now() - last >= %d;
+  Object.defineProperty(window, 'CUA', {value: {get pending() { return quiet() ? 0 : 1; }, legacy: true}});
+  const tick = () => {
+    if (document.body && quiet()) document.body.dataset.cuaReady = '1';
+    else setTimeout(tick, 50);
+  };
+  tick();
+}""" % QUIET_MS
+
+
+def is_legacy(url: str) -> bool:
+    return split_url(url)[0] == LEGACY
+
+
+def legacy_url(url: str, sid: str) -> str:
+    """The page of a legacy app for session ``sid``, as CUA-Gym's own scripts open it."""
+    return f"{split_url(url)[1]}/?sid={sid}"
+
+
+def _origin(url: str) -> str:
+    from urllib.parse import urlsplit
+
+    parts = urlsplit(split_url(url)[1])
+    return f"{parts.scheme}://{parts.hostname}" + (f":{parts.port}" if parts.port else "")
+
+
 def launch_urls(urls: dict[str, str], apps: list[str], sid: str, admin_token: str) -> list[tuple[str, str]]:
-    """(app, one-time launch URL) for each app of the task, for the session as the setup left it."""
+    """(app, URL to open) for each app of the task, for the session as the setup left it: a
+    one-time launch URL from a hardened hub (the page never sees the sid), ``BASE/?sid=SID``
+    for a legacy one."""
     out = []
     for app in apps:
+        if is_legacy(urls[app]):
+            out.append((app, legacy_url(urls[app], sid)))
+            continue
         client = HubClient(urls[app], admin_token)
         try:
             out.append((app, client.post(sid, {"action": "launch"})["launch_url"]))
@@ -36,7 +97,11 @@ def entry_url(urls: dict[str, str], launches: list[tuple[str, str]], titles: dic
         return launches[0][1]
     tabs = [{"title": (titles or {}).get(app, app.capitalize()), "url": url} for app, url in launches]
     blob = base64.urlsafe_b64encode(json.dumps(tabs).encode()).decode().rstrip("=")
-    return f"{urls[launches[0][0]]}/_cua/workspace?tabs={blob}"
+    host = next((app for app, _ in launches if not is_legacy(urls[app])), None)
+    if host is None:
+        raise ValueError(f"apps {[a for a, _ in launches]} are all served by legacy hubs; a task spanning several "
+                         "apps needs the workspace page of this project's hub (serve one of its apps here)")
+    return f"{split_url(urls[host])[1]}/_cua/workspace?tabs={blob}"
 
 
 def wait_settled(page: Any, timeout_s: float = 15.0, poll_s: float = 0.02) -> bool:
@@ -55,8 +120,17 @@ def wait_settled(page: Any, timeout_s: float = 15.0, poll_s: float = 0.02) -> bo
 def open_task(page: Any, urls: dict[str, str], apps: list[str], sid: str, admin_token: str,
               titles: dict[str, str] | None = None, timeout_s: float = 20.0) -> None:
     """Navigate ``page`` to the task's apps and wait until they are ready."""
+    legacy = sorted({_origin(urls[a]) for a in apps if is_legacy(urls[a])})
     launches = launch_urls(urls, apps, sid, admin_token)
-    page.goto(entry_url(urls, launches, titles), wait_until="load", timeout=timeout_s * 1000)
+    entry = entry_url(urls, launches, titles)
+    if legacy:
+        page.add_init_script(script=f"({LEGACY_READY_JS})({json.dumps(legacy)})")
+    page.goto(entry, wait_until="load", timeout=timeout_s * 1000)
+    if legacy:
+        try:  # bounded: an app that polls its server never goes network-idle
+            page.wait_for_load_state("networkidle", timeout=min(timeout_s, 5.0) * 1000)
+        except Exception:
+            pass
     if len(launches) > 1:
         deadline = time.monotonic() + timeout_s
         while len(page.frames) < len(launches) + 1 and time.monotonic() < deadline:
