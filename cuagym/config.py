@@ -34,6 +34,19 @@ class HubConfig:
     hardened: bool = cfg(True, "hardened State API: the page never holds the sid or the admin token")
     host: str = cfg("127.0.0.1", "address the hub binds on each node")
     urls: dict[str, str] = cfg({}, "use an already running hub: app name -> base URL (empty = start one per node)")
+    protocol: dict[str, str] = cfg(
+        {}, "per app of hub.urls: hardened (this hub's State API; the default) or legacy (a CUA-Gym-Hub server in "
+            "its legacy mode: no admin token, the page opened as BASE/?sid=SID, readiness without a ready marker)")
+
+    def check(self) -> str | None:
+        for app, proto in self.protocol.items():
+            if proto not in ("hardened", "legacy"):
+                return f"hub.protocol.{app} must be hardened or legacy, got {proto!r}"
+        extra = sorted(set(self.protocol) - set(self.urls))
+        if extra:
+            return (f"hub.protocol names {', '.join(extra)}, which hub.urls does not list: a protocol is set per "
+                    f"app of an already running hub (hub.urls: {sorted(self.urls) or 'empty'})")
+        return None
 
 
 @dataclass(frozen=True)
@@ -152,10 +165,15 @@ class TrainConfig:
     keep_checkpoints: int = cfg(2, "checkpoints kept on disk (oldest are deleted)")
     sample_table_every: int = cfg(10, "log a table of sample trajectories with screenshots every N steps (0 = never)")
     progress_bar: bool = cfg(True, "show a progress bar of the steps on rank 0")
+    max_logprob_gap: float = cfg(0.0, "stop the run when the learner's log-prob of a sampled token differs from "
+                                 "the engine's by more than this on the same weights (0 = report only; CPU fp32 "
+                                 "agrees to ~1e-6, bf16 GPU engines to ~1e-2)")
 
     def check(self) -> str | None:
         return (at_least(self, "train", 1, "steps")
                 or at_least(self, "train", 0, "save_every", "eval_every", "sample_table_every", note=" (0 = off)")
+                or when(self.max_logprob_gap < 0, f"train.max_logprob_gap must be >= 0 (0 = report only), "
+                        f"got {self.max_logprob_gap}")
                 or when(self.eval_group_size < 1 or self.keep_checkpoints < 1,
                         f"train.eval_group_size and train.keep_checkpoints must be >= 1, got "
                         f"{self.eval_group_size} and {self.keep_checkpoints}"))

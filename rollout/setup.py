@@ -230,10 +230,15 @@ def hub_endpoints(cfg: Config, apps: Sequence[str]) -> Iterator[tuple[dict[str, 
         missing = [a for a in apps if a not in cfg.hub.urls]
         if missing:
             raise SetupError(f"hub.urls has no URL for {missing}; the tuples need apps {apps}")
+        from cuagym.hub.client import HARDENED, protocol_of, with_protocols
+
+        urls = with_protocols(dict(cfg.hub.urls), cfg.hub.protocol)  # legacy apps: legacy+http://...
         token = os.environ.get("CUA_GYM_ADMIN_TOKEN", "")
-        if cfg.hub.hardened and not token:
-            raise SetupError("hub.urls points at a running hardened hub: set CUA_GYM_ADMIN_TOKEN to its admin token")
-        yield dict(cfg.hub.urls), token
+        hardened = [a for a in apps if protocol_of(urls[a]) == HARDENED]
+        if cfg.hub.hardened and hardened and not token:
+            raise SetupError(f"hub.urls points at a running hardened hub ({', '.join(hardened)}): set "
+                             "CUA_GYM_ADMIN_TOKEN to its admin token, or hub.protocol.APP=legacy for a legacy hub")
+        yield urls, token
         return
     from cuagym.hub.launcher import HubProcess
 

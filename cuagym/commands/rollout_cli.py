@@ -118,7 +118,7 @@ def run(args: argparse.Namespace) -> int:
     except SetupError as e:
         raise UsageError(f"--tuples: {e}" + (f" (--only {args.only})" if args.only else "")) from None
     needed = apps_of(tuples)
-    unknown = [a for a in needed if a not in app_names()]
+    unknown = [a for a in needed if a not in app_names() and a not in cfg.hub.urls]  # hub.urls may serve others
     if unknown:
         raise UsageError(f"tuples need app(s) the hub does not have: {', '.join(unknown)}; "
                          f"hub apps: {', '.join(app_names())}")
