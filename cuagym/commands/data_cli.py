@@ -1,7 +1,7 @@
 """``cuagym data``: validate tuples, import CUA-Gym tuples, write a dataset manifest.
 
     cuagym data validate data/tuples [--jobs 2] [--no-ui] [--json report.json]
-    cuagym data import-cuagym SRC DST
+    cuagym data import-cuagym SRC DST [--any-app]
     cuagym data manifest data/tuples
 
 ``validate`` starts the hub apps the tuples need on loopback (hardened mode), runs every
@@ -98,9 +98,12 @@ def _import(args: argparse.Namespace) -> int:
         return 2
     for p in rep.converted:
         print(f"converted {p}")
+        for change in rep.changes.get(p, []):
+            print(f"    {change}")
     for src, why in rep.skipped.items():
         print(f"skipped   {src}: {why}", file=sys.stderr)
-    print(f"{len(rep.converted)} converted, {len(rep.skipped)} skipped")
+    print(f"{len(rep.converted)} converted, {len(rep.skipped)} skipped "
+          f"(what changed and why: DST/<id>/import_report.json; sources kept under DST/<id>/original/)")
     return 0 if rep.converted and not rep.skipped else (1 if rep.skipped else 2)
 
 
