@@ -13,7 +13,6 @@ from __future__ import annotations
 import io
 import secrets
 import time
-from dataclasses import dataclass
 from typing import Any
 
 from PIL import Image
@@ -30,11 +29,22 @@ class EnvironmentFailure(RuntimeError):
     """The environment, not the policy, failed: setup, browser, hub or reward script."""
 
 
-@dataclass
 class Observation:
-    screenshot: Image.Image
-    png: bytes
-    seconds: float
+    """A screenshot: the PNG bytes as captured, decoded to RGB once, when first looked at."""
+
+    def __init__(self, screenshot: Image.Image | None, png: bytes, seconds: float) -> None:
+        self._image, self.png, self.seconds = screenshot, png, seconds
+
+    @property
+    def screenshot(self) -> Image.Image:
+        if self._image is None:
+            self._image = Image.open(io.BytesIO(self.png)).convert("RGB")
+        return self._image
+
+    @property
+    def size(self) -> tuple[int, int]:
+        """(width, height), read from the PNG header without decoding the pixels."""
+        return self._image.size if self._image is not None else Image.open(io.BytesIO(self.png)).size
 
 
 class EpisodeSlot:
@@ -84,7 +94,7 @@ class EpisodeSlot:
             png = self.page.screenshot(type="png")
         except Exception as e:
             raise EnvironmentFailure(f"screenshot failed: {type(e).__name__}: {e}") from e
-        return Observation(Image.open(io.BytesIO(png)).convert("RGB"), png, time.monotonic() - t0)
+        return Observation(None, png, time.monotonic() - t0)
 
     def step(self, actions: list[Action], geometry: Geometry | None = None) -> tuple[Observation, list[ActionResult]]:
         if self.page is None:

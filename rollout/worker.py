@@ -4,7 +4,7 @@
 as a Ray actor so a pool can place workers on any node. Calls address a slot by index:
 ``reset(slot, tuple_dir)``, ``step(slot, actions, geometry)``, ``score(slot)``. Screenshots
 leave the worker as PNG bytes (:class:`WireObservation`), which are small to ship; the caller
-decodes them.
+decodes them, once, when it first looks at the pixels.
 
 If Chromium dies, the worker notices on the next call, launches a new one, and every episode
 that was running in the old browser fails with :class:`EnvironmentFailure` (once, on its next
@@ -42,14 +42,11 @@ class WireObservation:
 
     @classmethod
     def of(cls, obs: Observation) -> "WireObservation":
-        return cls(obs.png, obs.screenshot.size, obs.seconds)
+        return cls(obs.png, obs.size, obs.seconds)  # the worker never decodes the pixels
 
     def decode(self) -> Observation:
-        import io
-
-        from PIL import Image
-
-        return Observation(Image.open(io.BytesIO(self.png)).convert("RGB"), self.png, self.seconds)
+        """The observation on the caller's side; its pixels are decoded once, when first used."""
+        return Observation(None, self.png, self.seconds)
 
 
 @dataclass
