@@ -68,7 +68,7 @@ class HubClient:
         self.protocol, self.base_url = split_url(base_url)
         self.timeout = timeout
         self._http = requests.Session()
-        if admin_token:
+        if admin_token and self.protocol == HARDENED:  # a legacy server needs none and never gets it
             self._http.headers["X-CUA-Admin-Token"] = admin_token
 
     def _check(self, r: requests.Response) -> Any:

@@ -1,6 +1,6 @@
 """``cuagym data``: validate tuples, import CUA-Gym tuples, write a dataset manifest.
 
-    cuagym data validate data/tuples [--jobs 2] [--no-ui] [--json report.json]
+    cuagym data validate data/tuples [--jobs 2] [--no-ui] [--json report.json] [--legacy-hub APP=URL ...]
     cuagym data import-cuagym SRC DST [--any-app]
     cuagym data manifest data/tuples
 
@@ -31,6 +31,15 @@ def _validate(args: argparse.Namespace) -> int:
     if problem:
         print(f"cuagym data validate: {problem}", file=sys.stderr)
         return 2
+    from cuagym.hub.client import LEGACY, with_protocols
+
+    legacy: dict[str, str] = {}
+    for spec in args.legacy_hub:
+        app, _, url = spec.partition("=")
+        if not app or not url.startswith("http://"):
+            print(f"cuagym data validate: --legacy-hub expects APP=http://HOST:PORT, got {spec!r}", file=sys.stderr)
+            return 2
+        legacy[app] = url
     root = Path(args.path)
     if not root.exists():
         print(f"cuagym data validate: {root} does not exist", file=sys.stderr)
@@ -47,7 +56,7 @@ def _validate(args: argparse.Namespace) -> int:
             needed |= set(load_tuple(d).apps)
         except TupleError:
             pass
-    apps = sorted(needed & set(app_names())) or app_names()[:1]
+    apps = sorted((needed - set(legacy)) & set(app_names())) or app_names()[:1]
     replayer = None
     if not args.no_ui:
         from cuagym.rollout.replay import GoldenReplayer
@@ -65,7 +74,8 @@ def _validate(args: argparse.Namespace) -> int:
         sys.stdout.flush()
 
     with HubProcess(apps) as hub:
-        reports = validate_all(dirs, HubEndpoints(hub.urls, hub.admin_token), jobs=args.jobs, ui_replay=replayer,
+        urls = {**hub.urls, **with_protocols(legacy, {a: LEGACY for a in legacy})}
+        reports = validate_all(dirs, HubEndpoints(urls, hub.admin_token), jobs=args.jobs, ui_replay=replayer,
                                limits=Limits(timeout_s=args.timeout), on_report=show)
     if replayer:
         replayer.close()
@@ -128,6 +138,8 @@ def main(argv: list[str] | None = None) -> int:
     v.add_argument("--timeout", type=float, default=30.0, help="seconds per script run (default 30)")
     v.add_argument("--json", default="", help="also write the reports to this JSON file")
     v.add_argument("-v", "--verbose", action="store_true", help="print passing checks too")
+    v.add_argument("--legacy-hub", action="append", default=[], metavar="APP=URL",
+                   help="an app served by a CUA-Gym-Hub server in legacy mode (repeatable); other apps run here")
     i = sub["import-cuagym"]
     i.add_argument("src")
     i.add_argument("dst")
