@@ -170,3 +170,23 @@ def test_missing_script_and_bad_hub_url_are_sandbox_errors(tmp_path, access):
     bad = HubAccess({"mail": "http://10.0.0.5:80"}, "s")
     res = run_script(write(tmp_path, "print(1)\n"), bad)
     assert res.outcome is Outcome.SANDBOX_ERROR and "loopback" in res.message
+
+
+def test_the_sid_file_is_private_seeded_and_read_back_safely(tmp_path, access):
+    res = run_script(write(tmp_path, """
+        import os
+        print(sorted(os.listdir("/tmp")), open("/tmp/task_web_sid").read())
+    """), access)
+    assert res.ok and res.stdout.strip() == f"['task_web_sid'] {access.sid}" and res.sid_file == access.sid
+    assert access.adopt(res) is access
+    # A link planted in place of the file is not followed on the host side.
+    res = run_script(write(tmp_path, """
+        import os
+        os.remove("/tmp/task_web_sid")
+        os.symlink("/etc/hostname", "/tmp/task_web_sid")
+    """), access)
+    assert res.ok and res.sid_file is None and access.adopt(res) is access
+    # A session id the hub cannot take is refused, naming the file.
+    res = run_script(write(tmp_path, "open('/tmp/task_web_sid', 'w').write('../../etc x')\n"), access)
+    with pytest.raises(ValueError, match="task_web_sid"):
+        access.adopt(res)
