@@ -199,9 +199,9 @@ class EnvPool:
                  mode: str = "ray", cpus_per_worker: float = 1.0, resource: str = "", call_timeout_s: float = 180.0,
                  start_timeout_s: float = 120.0, failure_retries: int = 1, viewport: tuple[int, int] = (1280, 800),
                  limits: Limits = Limits(), settle_timeout_s: float = 10.0, setup_cache: str | None = None,
-                 worker_options: Callable[[int], dict[str, Any]] | None = None) -> None:
+                 reuse_contexts: bool = True, worker_options: Callable[[int], dict[str, Any]] | None = None) -> None:
         """``worker_options(w)``: extra Ray actor options for worker ``w`` (e.g. the placement-group
-        bundle the plan gives it; ray mode only). ``setup_cache``: see :class:`EnvWorker`."""
+        bundle the plan gives it; ray mode only). ``setup_cache``, ``reuse_contexts``: see :class:`EnvWorker`."""
         if mode not in MODES:
             raise ValueError(f"mode must be one of {MODES}, got {mode!r}")
         if workers < 1 or slots_per_worker < 1:
@@ -219,7 +219,7 @@ class EnvPool:
         self.failure_retries = failure_retries
         self._worker_args = (dict(hub_urls), admin_token, slots_per_worker)
         self._worker_kwargs = {"viewport": tuple(viewport), "limits": limits, "settle_timeout_s": settle_timeout_s,
-                              "setup_cache": setup_cache}
+                              "setup_cache": setup_cache, "reuse_contexts": reuse_contexts}
         self._actor_cls = remote_worker_class(cpus_per_worker, resource) if mode == "ray" else None
         self._worker_options = worker_options
         self._dead = _dead_errors()

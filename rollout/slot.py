@@ -20,6 +20,7 @@ from PIL import Image
 from cuagym.actions import Action, ActionResult, Geometry
 from cuagym.data.format import TaskTuple
 from cuagym.data.sandbox import HubAccess, Limits, ScriptResult, run_script
+from cuagym.rollout.context_reuse import recycle
 from cuagym.rollout.setup_cache import SetupCache, run_setup
 from cuagym.rollout.task_page import open_task, wait_settled
 from cuagym.rollout.executor import execute
@@ -50,9 +51,13 @@ class Observation:
 class EpisodeSlot:
     def __init__(self, browser: Any, hub_urls: dict[str, str], admin_token: str, *,
                  viewport: tuple[int, int] = (1280, 800), limits: Limits = Limits(),
-                 settle_timeout_s: float = 10.0, setup_cache: SetupCache | None = None) -> None:
+                 settle_timeout_s: float = 10.0, setup_cache: SetupCache | None = None,
+                 reuse_contexts: bool = False) -> None:
         self.browser = browser
         self.setup_cache = setup_cache  # None: initial_setup.py runs on every reset
+        # Keep an ended episode's context and page, cleaned (rollout/context_reuse.py), for the next.
+        self.reuse_contexts = reuse_contexts
+        self._spare: tuple[Any, Any] | None = None
         self.hub_urls, self.admin_token = hub_urls, admin_token
         self.viewport = viewport
         self.limits = limits
@@ -80,8 +85,12 @@ class EpisodeSlot:
         except ValueError as e:
             raise EnvironmentFailure(f"{t.id}: {e}") from None
         try:
-            self.context = self.browser.new_context(viewport={"width": self.viewport[0], "height": self.viewport[1]})
-            self.page = self.context.new_page()
+            spare, self._spare = self._spare, None
+            if spare is None or spare[1].is_closed():
+                self.context = self.browser.new_context(viewport={"width": self.viewport[0], "height": self.viewport[1]})
+                self.page = self.context.new_page()
+            else:
+                self.context, self.page = spare
             open_task(self.page, self.access.urls, t.apps, self.access.sid, self.admin_token,
                       timeout_s=self.settle_timeout_s * 2)
         except Exception as e:
@@ -126,9 +135,12 @@ class EpisodeSlot:
         return res
 
     def close_context(self) -> None:
-        if self.context is not None:
-            try:
-                self.context.close()
-            except Exception:
-                pass
+        if self.context is not None:  # else nothing is open; a cleaned spare stays for the next reset
+            spare = recycle(self.context, self.page, self.hub_urls) if self.reuse_contexts else None
+            if spare is None:
+                try:
+                    self.context.close()
+                except Exception:
+                    pass
+            self._spare = spare
         self.context = self.page = None

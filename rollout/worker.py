@@ -113,9 +113,11 @@ class EnvWorker:
 
     def __init__(self, hub_urls: dict[str, str], admin_token: str, num_slots: int = 1, *,
                  viewport: tuple[int, int] = (1280, 800), limits: Limits = Limits(),
-                 settle_timeout_s: float = 10.0, setup_cache: str | None = None) -> None:
+                 settle_timeout_s: float = 10.0, setup_cache: str | None = None, reuse_contexts: bool = True) -> None:
         """``setup_cache``: directory of setup snapshots (:mod:`cuagym.rollout.setup_cache`);
-        None takes $CUAGYM_SETUP_CACHE or the default directory, ``"off"`` runs every setup."""
+        None takes $CUAGYM_SETUP_CACHE or the default directory, ``"off"`` runs every setup.
+        ``reuse_contexts``: an ended episode's context and page are cleaned and kept for the
+        slot's next episode (:mod:`cuagym.rollout.context_reuse`) instead of closed."""
         if num_slots < 1:
             raise ValueError(f"num_slots must be >= 1, got {num_slots}")
         if not hub_urls:
@@ -125,6 +127,7 @@ class EnvWorker:
         self.viewport = tuple(viewport)
         self.limits = limits
         self.settle_timeout_s = settle_timeout_s
+        self.reuse_contexts = bool(reuse_contexts)
         if setup_cache is None:
             self.setup_cache = SetupCache.from_env()
         elif setup_cache.strip().lower() == "off":
@@ -156,7 +159,7 @@ class EnvWorker:
         self.launches += 1
         self.slots = [EpisodeSlot(self.browser, self.hub_urls, self.admin_token, viewport=self.viewport,
                                   limits=self.limits, settle_timeout_s=self.settle_timeout_s,
-                                  setup_cache=self.setup_cache)
+                                  setup_cache=self.setup_cache, reuse_contexts=self.reuse_contexts)
                       for _ in range(self.num_slots)]
 
     def browser_alive(self) -> bool:
