@@ -50,6 +50,9 @@ ANY_MARK = re.compile(HOSTED.pattern + "|" + re.escape(SID_PLACEHOLDER) + "|" + 
 SID_FILE = "/tmp/task_web_sid"
 WRITES_SID = re.compile(r"open\(\s*['\"]/tmp/task_web_sid['\"]\s*,\s*['\"][wa]|task_web_sid['\"]\)?\.write_text")
 READS_SID = re.compile(r"/tmp/task_web_sid")
+RANDOM_SID = re.compile(r"\buuid\d?\b|\bsecrets\.|\brandom\.|token_hex|token_urlsafe|os\.urandom")
+READS_SID_FILE = re.compile(r"open\(\s*['\"]/tmp/task_web_sid['\"]\s*(,\s*['\"]r\w*['\"]\s*)?\)|"
+                            r"task_web_sid['\"]\)?\.read_text")
 LAUNCHES_BROWSER = re.compile(r"google-chrome|chromium|xdg-open|webbrowser\.open|['\"]firefox['\"]")
 ADMIN_TOKEN = re.compile(r"CUA_GYM_ADMIN_TOKEN|X-CUA-Admin-Token", re.I)
 LLM_JUDGE = re.compile(r"\breward_judge\b|call_llm_judge")
@@ -190,6 +193,7 @@ def notes_on(name: str, source: str) -> list[str]:
     if name == "initial_setup.py" and WRITES_SID.search(source):
         notes.append(f"{name} mints its own session id and writes it to {SID_FILE}: kept; the episode adopts "
                      "that session (the sandbox reads the file back after setup)")
+
     elif READS_SID.search(source):
         notes.append(f"{name} reads the session id from {SID_FILE}: kept; the sandbox writes the episode's sid there")
     if LAUNCHES_BROWSER.search(source):
@@ -387,6 +391,10 @@ def import_tuple(src: Path, dst_root: Path, app_names: set[str] | None = None,
     converted: dict[str, str] = {}
     apps_seen: list[str] = []
     changes = [f"layout: {source.kind} ({', '.join(p.name for p in source.files[:1])})", *source.notes]
+    setup = source.scripts["initial_setup.py"]
+    if WRITES_SID.search(setup) and not RANDOM_SID.search(setup) and not READS_SID_FILE.search(setup):
+        raise ImportError_("initial_setup.py writes a session id to /tmp/task_web_sid that it neither reads there "
+                           "nor draws at random (uuid, secrets, random): parallel episodes would share one session")
     if LLM_JUDGE.search(source.scripts["reward.py"]):
         raise ImportError_("reward.py calls an LLM judge (reward_judge), which the sandbox does not provide")
     for name in SCRIPTS:

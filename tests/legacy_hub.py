@@ -3,6 +3,8 @@
     with LegacyHub() as hub:        # a to-do app on http://127.0.0.1:PORT
         hub.url, hub.requests
 
+    python -m tests.legacy_hub --port 5173     # the same, in the foreground, to try commands against
+
 Protocol (no auth at all):
   POST /post?sid=S  {"action": "set", "state"}  writes the initial file only if none exists,
                                                  and the current file
@@ -89,7 +91,7 @@ def top_level_diff(initial: dict | None, current: dict | None) -> dict:
 class LegacyHub:
     """The legacy stand-in server in a thread; ``files`` is its store: sid -> {"initial", "current"}."""
 
-    def __init__(self) -> None:
+    def __init__(self, port: int = 0) -> None:
         self.files: dict[str, dict[str, dict]] = {}
         self.requests: list[tuple[str, str, dict]] = []  # (method, path, headers) of every request
         self.lock = threading.Lock()
@@ -151,7 +153,7 @@ class LegacyHub:
                         return self._reply({"error": "Unknown action"}, 400)
                 return self._reply({"success": True})
 
-        self.server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        self.server = ThreadingHTTPServer(("127.0.0.1", port), Handler)
         self.server.daemon_threads = True
         self.url = f"http://127.0.0.1:{self.server.server_address[1]}"
         self._thread = threading.Thread(target=self.server.serve_forever, daemon=True)
@@ -163,3 +165,14 @@ class LegacyHub:
     def __exit__(self, *exc) -> None:
         self.server.shutdown()
         self.server.server_close()
+
+
+if __name__ == "__main__":
+    import argparse
+
+    ap = argparse.ArgumentParser(description="A legacy-protocol CUA-Gym-Hub stand-in (a to-do app) on loopback.")
+    ap.add_argument("--port", type=int, default=5173)
+    port = ap.parse_args().port
+    with LegacyHub(port) as hub:
+        print(f"todo {hub.url}", flush=True)
+        threading.Event().wait()

@@ -146,6 +146,8 @@ def test_malformed_sources_are_reported_and_skipped(tmp_path):
     d = clone("unknown_app")
     for f in ("initial_setup.py", "golden_patch.py", "reward.py"):
         (d / f).write_text((d / f).read_text().replace("cua-gym-notes", "cua-gym-crm"))
+    c = clone("constant_sid") / "initial_setup.py"
+    c.write_text(c.read_text().replace("import uuid\n", "").replace("str(uuid.uuid4())", '"fixed-session"'))
     (clone("judge") / "reward.py").write_text("from reward_judge import call_llm_judge\nprint('REWARD: 1.0')\n")
     (clone("no_instruction") / "task_config.json").write_text(json.dumps({"task_id": "x", "domain": "notes"}))
     (clone("list_config") / "task_config.json").write_text("[1, 2]")
@@ -173,6 +175,7 @@ def test_malformed_sources_are_reported_and_skipped(tmp_path):
     expected = {"bad_json": "task_config.json is not valid JSON", "no_reward": "missing reward.py",
                 "bash_setup": "initial_setup.py is not Python", "binary_golden": "golden_patch.py is not UTF-8",
                 "unknown_app": "uses app(s) crm that this hub does not have", "judge": "LLM judge",
+                "constant_sid": "parallel episodes would share one session",
                 "no_instruction": "no instruction", "list_config": "must hold a JSON object",
                 "bundle_no_golden": "no golden_patch.py", "bundle_shell_step": "only Python scripts",
                 "row_missing_setup": "missing initial_setup.py"}
