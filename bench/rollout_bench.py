@@ -198,6 +198,58 @@ def overhead(hub, t, reps: int, cache_dir: str) -> dict:
             "score_p50_s": pct(scores, 0.5), "score_max_s": max(scores)}
 
 
+def profile(hub, t, reps: int, cache_dir: str) -> dict:
+    """Where one slot's reset, step and score spend their time: each part timed on its own, in
+    this process, on one page (medians in ms). The reset here reuses the page as the pool does."""
+    import tempfile as _tf
+
+    from playwright.sync_api import sync_playwright
+
+    from cuagym.browser import launch_kwargs
+    from cuagym.data.sandbox import HubAccess, run_script
+    from cuagym.rollout.context_reuse import recycle
+    from cuagym.rollout.setup_cache import SetupCache
+    from cuagym.rollout.slot import Observation
+    from cuagym.rollout.task_page import launch_urls, wait_settled
+
+    parts = ["setup_restored", "setup_script", "recycle_page", "new_context_and_page", "launch_url", "goto_app",
+             "settle", "screenshot_png", "screenshot_jpeg_q80", "decode_png", "click", "step_settle", "reward_script"]
+    ms: dict[str, list[float]] = {k: [] for k in parts}
+
+    def timed(name: str, fn):
+        t0 = time.perf_counter()
+        out = fn()
+        ms[name].append(1000 * (time.perf_counter() - t0))
+        return out
+
+    cache = SetupCache(cache_dir or _tf.mkdtemp())
+    with sync_playwright() as p:
+        browser = p.chromium.launch(**launch_kwargs())
+        ctx = page = None
+        for i in range(reps):
+            acc = HubAccess({a: hub.urls[a] for a in t.apps}, f"bench-prof-{i}", hub.admin_token)
+            timed("setup_script", lambda: run_script(t.script("initial_setup.py"), acc))
+            timed("setup_restored", lambda: cache.setup(t, acc))
+            if page is None or i % 2:
+                if ctx is not None:
+                    ctx.close()
+                ctx, page = timed("new_context_and_page", lambda: (lambda c: (c, c.new_page()))(
+                    browser.new_context(viewport={"width": 1280, "height": 800})))
+            else:
+                timed("recycle_page", lambda: recycle(ctx, page, hub.urls))
+            url = timed("launch_url", lambda: launch_urls(acc.urls, t.apps, acc.sid, hub.admin_token))[0][1]
+            timed("goto_app", lambda: page.goto(url, wait_until="load"))
+            timed("settle", lambda: wait_settled(page))
+            png = timed("screenshot_png", lambda: page.screenshot(type="png"))
+            timed("screenshot_jpeg_q80", lambda: page.screenshot(type="jpeg", quality=80))
+            timed("decode_png", lambda: Observation(None, png, 0.0).screenshot)
+            timed("click", lambda: page.mouse.click(*CLICK))
+            timed("step_settle", lambda: wait_settled(page))
+            timed("reward_script", lambda: run_script(t.script("reward.py"), acc, expect_reward=True))
+        browser.close()
+    return {k: round(statistics.median(v), 1) for k, v in ms.items() if v}
+
+
 def ceiling(hub, n: int, seconds: float, browsers: int = 2) -> dict:
     """Steps/s of ``n`` bare pages (over ``browsers`` Chromiums) doing click + PNG screenshot in parallel."""
     import asyncio
@@ -303,6 +355,11 @@ def write_md(res: dict, path: Path, notes: str = "") -> None:
         f"{o['cached_reset_p50_s']:.3f} / {o['cached_reset_max_s']:.3f} | {o['score_p50_s']:.3f} / {o['score_max_s']:.3f} |",
         "",
     ]
+    if res.get("profile_ms"):
+        pm = res["profile_ms"]
+        lines += ["## Where one slot's time goes (each part timed on its own, medians in ms, same run)", "",
+                  "| " + " | ".join(pm) + " |", "|" + "---:|" * len(pm), "| " + " | ".join(f"{v:.1f}" for v in pm.values())
+                  + " |", ""]
     if notes:
         lines += [notes.rstrip(), ""]
     path.write_text("\n".join(lines))
@@ -334,6 +391,8 @@ def main() -> None:
         with HubProcess(["notes"]) as hub:
             res["overhead"] = overhead(hub, t, args.reps, cache_dir)
             print(json.dumps(res["overhead"]), flush=True)
+            res["profile_ms"] = profile(hub, t, max(6, args.reps // 2), cache_dir)
+            print(json.dumps({"profile_ms": res["profile_ms"]}), flush=True)
             for n in args.slots:
                 c = ceiling(hub, n, args.ceiling_s)
                 print(json.dumps({"ceiling": c}), flush=True)
