@@ -48,8 +48,11 @@ def test_golden_rollout_on_a_legacy_hub_scores_with_the_tuples_reward(tmp_path, 
         assert requests.get(f"{hub.url}/go", params={"sid": opened[0]}, timeout=5).json()["initial_state"] is None
     summary = json.loads((out / "summary.json").read_text())
     assert summary["trajectories"] == 2 and summary["success_rate"] == 1.0 and summary["env_failures"] == 0
-    trajs = list(iter_trajectories(out))
+    trajs = list(iter_trajectories(out, with_images=True))
     assert all(t.reward == 1.0 and t.termination == "terminate" for t in trajs)
+    for t in trajs:  # the first screenshot is the rendered app (it renders late), not its "Loading..." page
+        first = t.screenshots[0]
+        assert first.getpixel((5, 5)) == (0x3F, 0x51, 0xB5) and first.getpixel((40, 133)) != first.getpixel((5, 5))
     # Each episode used the session its setup minted: two fresh uuid4 sessions, each opened once
     # in the browser as BASE/?sid=SID, each edited through the page (Pay rent ticked), nothing else.
     assert len(opened) == 2 and len(set(opened)) == 2 and all(UUID.match(s) for s in opened)
