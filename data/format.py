@@ -9,7 +9,8 @@
 
 Scripts find the hub through environment variables set by the sandbox: ``CUA_HUB_URL``
 (the tuple's first app), ``CUA_HUB_URL_<APP>`` per app, ``CUA_HUB_URLS`` (JSON), ``CUA_SID``
-and ``CUA_GYM_ADMIN_TOKEN``.
+and ``CUA_GYM_ADMIN_TOKEN``; ``/tmp/task_web_sid`` holds the session id too, as CUA-Gym's own
+scripts read it (a setup may write a session of its own there; the episode then adopts it).
 """
 
 from __future__ import annotations

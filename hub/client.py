@@ -92,6 +92,8 @@ class HubClient:
         return self.post(sid, {"action": "set_current", "state": state, "merge": merge})
 
     def reset(self, sid: str) -> dict:
+        """This hub: current state back to the initial one. A legacy server deletes the session's
+        state instead (its page falls back to built-in defaults): re-run the setup there."""
         return self.post(sid, {"action": "reset"})
 
     def go(self, sid: str) -> dict:
