@@ -39,9 +39,26 @@ def encode_json(value: Any) -> str:
     return json.dumps(value, ensure_ascii=False, allow_nan=False, indent=None, separators=(",", ":"))
 
 
-def encode_top(state: dict[str, Any]) -> dict[str, str]:
-    """Each top-level value of a state encoded on its own: ``{key: compact JSON}``."""
-    return {k: encode_json(v) for k, v in state.items()}
+class Encoded(dict):
+    """``{key: compact JSON}`` of a state's top-level members; ``elements[key]`` holds the encoded
+    elements of a member that is a list (whose text is ``"[" + ",".join(elements) + "]"``)."""
+
+    def __init__(self, members: dict[str, str], elements: dict[str, list[str]]) -> None:
+        super().__init__(members)
+        self.elements = elements
+
+
+def encode_top(state: dict[str, Any]) -> Encoded:
+    """Each top-level value of a state encoded on its own (lists element by element)."""
+    members, items = {}, {}
+    for k, v in state.items():
+        if isinstance(v, list):
+            parts = [encode_json(x) for x in v]
+            items[k] = parts
+            members[k] = "[" + ",".join(parts) + "]"
+        else:
+            members[k] = encode_json(v)
+    return Encoded(members, items)
 
 
 def join_encoded(encoded: dict[str, str]) -> str:
@@ -53,16 +70,29 @@ def state_diff_encoded(old: dict[str, Any], new: dict[str, Any], old_enc: dict[s
                        new_enc: dict[str, str], transient: Iterable[str] = ()) -> dict[str, dict[str, Any]]:
     """:func:`state_diff` of two top-level objects whose members are also given encoded.
 
-    A top-level member whose encodings are equal is the same JSON value (same types, same
-    order), so it holds no change and is not walked; only members whose text differs are
-    compared leaf by leaf. The result equals ``state_diff(old, new, transient)``.
+    A member (or an element of an id-keyed list member) whose encodings are equal is the same
+    JSON value (same types, same order), so it holds no change and is not walked; only what
+    differs in text is compared leaf by leaf. The result equals ``state_diff(old, new, transient)``.
     """
     skip = set(transient)
     out: dict[str, dict[str, Any]] = {}
+    old_items = getattr(old_enc, "elements", {})
+    new_items = getattr(new_enc, "elements", {})
     for k in list(old.keys()) + [k for k in new.keys() if k not in old]:
         if k in old and k in new and old_enc[k] == new_enc[k]:
             continue
-        _walk(old.get(k, _MISSING), new.get(k, _MISSING), str(k), str(k), skip, out)
+        a, b = old.get(k, _MISSING), new.get(k, _MISSING)
+        if k in old_items and k in new_items and str(k) not in skip:
+            ka, kb = _id_keyed(a), _id_keyed(b)
+            if ka is not None and kb is not None:
+                ta = dict(zip(ka, old_items[k]))
+                tb = dict(zip(kb, new_items[k]))
+                for i in list(ka) + [i for i in kb if i not in ka]:
+                    if i in ka and i in kb and ta[i] == tb[i]:
+                        continue
+                    _walk(ka.get(i, _MISSING), kb.get(i, _MISSING), f"{k}.{i}", f"{k}.*", skip, out)
+                continue
+        _walk(a, b, str(k), str(k), skip, out)
     return out
 
 
