@@ -10,7 +10,7 @@ click depends on the notebook and the position named in the task. Held-out tuple
 pair a notebook with a position that no training tuple pairs it with: their golden action
 sequences occur in no training tuple, while every notebook and every position is seen in training.
 
-    python data/templates/notes_pin_nth.py            # (re)write data/tuples/notes/notes.pin_nth.*
+    python data/templates/notes_pin_nth.py   # (re)write data/tuples/notes/notes.pin_nth.{train,held_out}.*
 """
 
 from __future__ import annotations
@@ -30,11 +30,12 @@ FAMILY = "notes.pin_nth"
 # Click targets in the policy's relative_999 frame (0..999 across the 1280x800 viewport), on
 # round numbers so a target is two or three digit tokens: the sidebar row of each leaf notebook
 # with three or more notes, the list rows, and the Pin button of the editor header.
-NOTEBOOK_Y = {"Recipes": 390, "Travel": 420, "Meetings": 490, "Q2 Launch": 560, "Reading": 600,
-              "Journal": 630, "Learning": 670}
+NOTEBOOK_Y = {"Personal": 350, "Recipes": 390, "Travel": 420, "Work": 460, "Meetings": 490, "Projects": 530,
+              "Q2 Launch": 560, "Reading": 600, "Journal": 630, "Learning": 670}
 SIDEBAR_X, LIST_X, ROW_Y, PIN = 100, 300, {2: 240, 3: 340, 4: 450}, (860, 30)
 POSITIONS = {2: "second", 3: "third", 4: "fourth"}
-HELD_OUT = {("Recipes", 3), ("Travel", 2), ("Meetings", 4), ("Reading", 2), ("Journal", 3), ("Learning", 4)}
+HELD_OUT = {("Personal", 2), ("Recipes", 3), ("Travel", 2), ("Work", 4), ("Meetings", 3), ("Projects", 2),
+            ("Reading", 4), ("Learning", 3)}
 WORDINGS = (
     "Open the {nb} notebook and pin the {nth} note in its list.",
     "In my {nb} notebook, pin the {nth} note from the top.",
@@ -115,12 +116,21 @@ print(f"REWARD: {{score}}")
 
 
 def notebook_lists(state: dict) -> dict[str, list[dict]]:
-    """Each leaf notebook's notes in list order once nothing is pinned (last edited first)."""
+    """Each notebook's notes (its sub-notebooks' included, as the app lists them) in list order
+    once nothing is pinned: last edited first."""
+    parent = {b["id"]: b["parent_id"] for b in state["notebooks"]}
     names = {b["id"]: b["name"] for b in state["notebooks"]}
+
+    def ancestors(nb: str | None):
+        while nb is not None:
+            yield nb
+            nb = parent[nb]
+
     out: dict[str, list[dict]] = {}
     for n in state["notes"]:
         if not n["trashed"]:
-            out.setdefault(names[n["notebook_id"]], []).append(n)
+            for nb in ancestors(n["notebook_id"]):
+                out.setdefault(names[nb], []).append(n)
     for notes in out.values():
         notes.sort(key=lambda n: (n["updated_at"], int(n["id"][1:])), reverse=True)
     return out
@@ -130,14 +140,14 @@ def slug(name: str) -> str:
     return name.lower().replace(" ", "_")
 
 
-def write_tuple(nb: str, k: int, wording: str, lists: dict[str, list[dict]]) -> str:
-    tid = f"{FAMILY}.{slug(nb)}_{k}"
+def write_tuple(nb: str, k: int, variant: str, wording: str, lists: dict[str, list[dict]]) -> str:
+    held = (nb, k) in HELD_OUT
+    tid = f"{FAMILY}.{'held_out' if held else 'train'}.{slug(nb)}_{k}{variant}"
     note, neighbour = lists[nb][k - 1], lists[nb][k - 2]
     d = OUT / tid
     shutil.rmtree(d, ignore_errors=True)
     (d / "near_miss").mkdir(parents=True)
     nth = POSITIONS[k]
-    held = (nb, k) in HELD_OUT
     config = {
         "id": tid, "apps": ["notes"], "instruction": wording.format(nb=nb, nth=nth),
         "success_criteria": [f"The {nth} note listed in {nb} (\"{note['title']}\") is pinned.",
@@ -170,10 +180,13 @@ def main() -> None:
         shutil.rmtree(old)
     train, held = [], []
     for i, (nb, k) in enumerate(combos):
-        tid = write_tuple(nb, k, WORDINGS[i % len(WORDINGS)], lists)
-        (held if (nb, k) in HELD_OUT else train).append(tid)
-    print(f"train ({len(train)}): {', '.join(train)}")
-    print(f"held out ({len(held)}): {', '.join(held)}")
+        if (nb, k) in HELD_OUT:
+            held.append(write_tuple(nb, k, "", WORDINGS[i % len(WORDINGS)], lists))
+        else:  # two wordings of each training pair, so the words that matter are the names
+            for j in (0, 1):
+                train.append(write_tuple(nb, k, "abc"[j], WORDINGS[(i + j) % len(WORDINGS)], lists))
+    print(f"train ({len(train)}): {' '.join(train)}")
+    print(f"held out ({len(held)}): {' '.join(held)}")
 
 
 if __name__ == "__main__":
