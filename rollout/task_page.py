@@ -7,7 +7,8 @@ An app behind a legacy CUA-Gym-Hub server (a ``legacy+http://...`` URL, see
 :mod:`cuagym.hub.client`) has no launch URLs and sets no ready marker: it opens as
 ``BASE/?sid=SID``, and a script added to the page before the app loads stands in for the
 marker: the frame counts as ready once it has loaded, has no fetch/XHR in flight and its DOM
-has been quiet for ``QUIET_MS``. Waiting stays bounded by the caller's timeout.
+has been quiet for ``QUIET_MS``, or once it has been busy for ``MAX_BUSY_MS`` without a pause
+(an animation or a long poll never goes quiet), so each wait stays bounded.
 """
 
 from __future__ import annotations
@@ -26,14 +27,19 @@ SETTLED_JS = """() => !!document.body && document.body.dataset.cuaReady === '1'
 
 
 QUIET_MS = 300
+MAX_BUSY_MS = 3000
 # Readiness for a legacy app's frames: set on the page before any app script runs (in every
 # frame; it acts only in frames of the legacy origins). It defines what our apps define
 # themselves, ``body.dataset.cuaReady`` and ``window.CUA.pending``, from the load event,
 # the page's own fetch/XHR calls in flight and the time since the last DOM mutation.
 LEGACY_READY_JS = """(origins) => {
   if (!origins.includes(location.origin) || window.CUA) return;
-  let inflight = 0, last = performance.now(), loaded = false;
-  const mark = () => { last = performance.now(); };
+  let inflight = 0, last = performance.now(), busySince = last, loaded = false;
+  const mark = () => {
+    const now = performance.now();
+    if (now - last >= %(quiet)d) busySince = now;  // activity after a pause: a new busy spell
+    last = now;
+  };
   const wrapFetch = window.fetch;
   if (wrapFetch) window.fetch = function (...a) {
     inflight++; mark();
@@ -49,14 +55,17 @@ LEGACY_READY_JS = """(origins) => {
     .observe(document, {subtree: true, childList: true, attributes: true,
                          characterData: true});
   window.addEventListener('load', () => { loaded = true; mark(); });
-  const quiet = () => loaded && inflight === 0 && performance.now() - last >= %d;
+  const quiet = () => {
+    const now = performance.now();
+    return loaded && ((inflight === 0 && now - last >= %(quiet)d) || now - busySince >= %(busy)d);
+  };
   Object.defineProperty(window, 'CUA', {value: {get pending() { return quiet() ? 0 : 1; }, legacy: true}});
   const tick = () => {
     if (document.body && quiet()) document.body.dataset.cuaReady = '1';
     else setTimeout(tick, 50);
   };
   tick();
-}""" % QUIET_MS
+}""" % {"quiet": QUIET_MS, "busy": MAX_BUSY_MS}
 
 
 def is_legacy(url: str) -> bool:

@@ -75,7 +75,11 @@ fetch(`/state?sid=${encodeURIComponent(sid)}`).then((r) => r.json()).then((j) =>
   state = j.has_custom_state ? j.stored_state : JSON.parse(JSON.stringify(DEFAULTS));
   setTimeout(render, 150);
 });
+__SPINNER__
 </script></body></html>"""
+# A page that never goes quiet (an animated title), for the readiness bound.
+SPINNER = 'setInterval(() => { document.title = "To-do " + Date.now(); }, 30);'
+
 
 
 def top_level_diff(initial: dict | None, current: dict | None) -> dict:
@@ -91,7 +95,7 @@ def top_level_diff(initial: dict | None, current: dict | None) -> dict:
 class LegacyHub:
     """The legacy stand-in server in a thread; ``files`` is its store: sid -> {"initial", "current"}."""
 
-    def __init__(self, port: int = 0) -> None:
+    def __init__(self, port: int = 0, *, spinner: bool = False) -> None:
         self.files: dict[str, dict[str, dict]] = {}
         self.requests: list[tuple[str, str, dict]] = []  # (method, path, headers) of every request
         self.lock = threading.Lock()
@@ -119,7 +123,8 @@ class LegacyHub:
                     hub.requests.append(("GET", self.path, dict(self.headers)))
                     files = copy.deepcopy(hub.files.get(sid, {}))
                 if path == "/":
-                    return self._reply(PAGE.replace("__DEFAULTS__", json.dumps(DEFAULT_STATE)), ctype="text/html")
+                    page = PAGE.replace("__DEFAULTS__", json.dumps(DEFAULT_STATE))
+                    return self._reply(page.replace("__SPINNER__", SPINNER if spinner else ""), ctype="text/html")
                 if path == "/go":
                     return self._reply({"initial_state": files.get("initial"), "current_state": files.get("current"),
                                         "state_diff": top_level_diff(files.get("initial"), files.get("current"))})
