@@ -148,3 +148,24 @@ def test_slot_reset_through_the_cache_plays_and_scores(hub, browser, tmp_path):
         assert cache.hits == 2 and slot.score().reward == 0.0
     finally:
         slot.close_context()
+
+
+def test_a_snapshot_the_hub_refuses_fails_the_reset_once_and_is_dropped(hub, tmp_path):
+    from cuagym.rollout.setup_cache import _Api
+
+    t = load_tuple(variant(tmp_path, SPLIT_SETUP))
+    cache = SetupCache(tmp_path / "cache")
+    assert cache.prepare(t, hub.urls, hub.admin_token, LIMITS) == "cached"
+    api = _Api({"notes": hub.urls["notes"]}, hub.admin_token)
+    key = cache.key(t, api)
+    api.close()
+    entry = cache.load(key)
+    entry["apps"]["notes"]["initial"]["ui"]["page"] = "not a page number"  # the schema refuses it
+    cache.store(key, {k: v for k, v in entry.items() if k != "format"})
+    res = cache.setup(t, access(hub, fresh("bad")), LIMITS)
+    assert not res.ok and "could not be restored" in res.message and "422" in res.message
+    assert cache.load(key) is None
+    sid = fresh("after")
+    res = cache.setup(t, access(hub, sid), LIMITS)  # runs the script again, and re-proves it
+    assert res.ok and res.message != "restored from the setup cache"
+    assert states(hub, sid)["current"]["ui"]["page"] == 3 and cache.load(key)["deterministic"] is True
