@@ -74,7 +74,7 @@ PATCH = '''"""{doc}"""
 ''' + HEADER + '''state = r.json()["current_state"]
 notes = {{n["id"]: n for n in state["notes"]}}
 
-notes["{nid}"]["pinned"] = True
+{pins}
 
 r = requests.post(f"{{BASE}}/post", params={{"sid": SID}}, json={{"action": "set_current", "state": state}}, headers=H,
                   timeout=10)
@@ -136,6 +136,10 @@ def notebook_lists(state: dict) -> dict[str, list[dict]]:
     return out
 
 
+def pin(note: dict) -> str:
+    return f'notes["{note["id"]}"]["pinned"] = True'
+
+
 def slug(name: str) -> str:
     return name.lower().replace(" ", "_")
 
@@ -159,10 +163,12 @@ def write_tuple(nb: str, k: int, variant: str, wording: str, lists: dict[str, li
     }
     (d / "task_config.json").write_text(json.dumps(config, indent=2, ensure_ascii=False) + "\n")
     (d / "initial_setup.py").write_text(SETUP.format(tid=tid))
-    (d / "golden_patch.py").write_text(PATCH.format(doc=f"Golden patch for {tid}: pin {note['id']}.", nid=note["id"]))
+    (d / "golden_patch.py").write_text(PATCH.format(doc=f"Golden patch for {tid}: pin {note['id']}.", pins=pin(note)))
     (d / "reward.py").write_text(REWARD.format(tid=tid, nth=nth, nb=nb, title=note["title"], nid=note["id"]))
     (d / "near_miss" / "pin_previous_row.py").write_text(PATCH.format(
-        doc=f"Near miss for {tid}: pins the note one row above the right one.", nid=neighbour["id"]))
+        doc=f"Near miss for {tid}: pins the note one row above the right one.", pins=pin(neighbour)))
+    (d / "near_miss" / "pin_both_rows.py").write_text(PATCH.format(
+        doc=f"Near miss for {tid}: pins the right note and the one above it.", pins=pin(note) + "\n" + pin(neighbour)))
     steps = [[{"type": "click", "x": SIDEBAR_X, "y": NOTEBOOK_Y[nb], "frame": "relative_999"}],
              [{"type": "click", "x": LIST_X, "y": ROW_Y[k], "frame": "relative_999"}],
              [{"type": "click", "x": PIN[0], "y": PIN[1], "frame": "relative_999"}],
