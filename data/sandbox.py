@@ -19,6 +19,12 @@ A setup script may choose its own session id (CUA-Gym's scripts mint one and wri
 ``/tmp/task_web_sid``): the file is read back after the run (:attr:`ScriptResult.sid_file`)
 and :meth:`HubAccess.adopt` makes it the episode's session for the scripts and the browser.
 
+Two ways to start a script, with the same isolation, limits and result: the cold path
+(:func:`run_cold`, a fresh bubblewrap sandbox and interpreter per script) and the warm path
+(:class:`cuagym.data.warm_sandbox.WarmSandbox`: a pre-started sandboxed interpreter forks each
+script, which then enters namespaces, mounts, uid and limits of its own). :func:`run_script`
+takes the warm one when it is passed ``warm=`` or set for the thread with :func:`using`.
+
 Failures are values, never exceptions: :class:`ScriptResult` carries an
 :class:`Outcome` and a message, so a broken reward script is never mistaken for a policy
 that scored 0.
@@ -26,6 +32,7 @@ that scored 0.
 
 from __future__ import annotations
 
+import contextlib
 import enum
 import itertools
 import json
@@ -44,6 +51,7 @@ import threading
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Iterator
 from urllib.parse import urlsplit
 
 from cuagym.hub.client import HARDENED, plain_url, split_url
@@ -293,13 +301,15 @@ def _reader(stream, sink: list[bytes], cap: int) -> None:
     sink.append(bytes(head) + (f"\n[... {cut} bytes cut ...]\n".encode() if cut > 0 else b"") + bytes(tail))
 
 
-def _bwrap_cmd(workdir: Path, script_name: str, relays: list[tuple[int, str]], env: dict[str, str],
-               uid: int | None) -> list[str]:
-    py = Path(sys.executable)
+BASE_ENV = {"PATH": "/cua/bin:/usr/bin:/bin", "HOME": "/sandbox", "LANG": "C.UTF-8", "PYTHONDONTWRITEBYTECODE": "1",
+            "PYTHONHASHSEED": "0", "TMPDIR": "/tmp", "NO_PROXY": "*"}
+
+
+def _bwrap_system(tmp: Path, shims: Path, *, die_with_parent: bool = True) -> list[str]:
+    """bubblewrap's namespaces and the read-only system view (everything but the job's files)."""
     prefixes = {Path(sys.prefix).resolve(), Path(sys.base_prefix).resolve(), Path(sys.exec_prefix).resolve()}
-    tmp, shims = workdir.parent / "tmp", workdir.parent / "bin"
     cmd = ["bwrap", "--unshare-ipc", "--unshare-pid", "--unshare-net", "--unshare-uts", "--unshare-cgroup-try",
-           "--die-with-parent", "--new-session",
+           *(["--die-with-parent"] if die_with_parent else []), "--new-session",
            "--ro-bind", "/usr", "/usr", "--ro-bind", "/etc", "/etc",
            "--proc", "/proc", "--dev", "/dev", "--bind", str(tmp), "/tmp",
            "--perms", "0755", "--dir", "/cua", "--ro-bind", str(shims), "/cua/bin"]
@@ -324,10 +334,15 @@ def _bwrap_cmd(workdir: Path, script_name: str, relays: list[tuple[int, str]], e
             cmd += ["--ro-bind", str(pre), str(pre)]
     if Path(sys.prefix) != Path(sys.prefix).resolve():
         cmd += ["--symlink", str(Path(sys.prefix).resolve()), str(sys.prefix)]
+    return cmd
+
+
+def _bwrap_cmd(workdir: Path, script_name: str, relays: list[tuple[int, str]], env: dict[str, str],
+               uid: int | None) -> list[str]:
+    py = Path(sys.executable)
+    cmd = _bwrap_system(workdir.parent / "tmp", workdir.parent / "bin")
     cmd += ["--bind", str(workdir), "/sandbox", "--chdir", "/sandbox", "--clearenv"]
-    base_env = {"PATH": "/cua/bin:/usr/bin:/bin", "HOME": "/sandbox", "LANG": "C.UTF-8", "PYTHONDONTWRITEBYTECODE": "1",
-                "PYTHONHASHSEED": "0", "TMPDIR": "/tmp", "NO_PROXY": "*"}
-    for k, v in {**base_env, **env}.items():
+    for k, v in {**BASE_ENV, **env}.items():
         cmd += ["--setenv", k, v]
     if uid is not None:
         # bwrap runs as root so it can mount what the script needs; the script itself runs
@@ -339,9 +354,28 @@ def _bwrap_cmd(workdir: Path, script_name: str, relays: list[tuple[int, str]], e
     return cmd
 
 
+_ACTIVE = threading.local()
+
+
+@contextlib.contextmanager
+def using(warm) -> Iterator[None]:
+    """Within this block, :func:`run_script` calls made by this thread run in ``warm`` (a
+    :class:`cuagym.data.warm_sandbox.WarmSandbox`) unless they name one; None: the cold path."""
+    before = getattr(_ACTIVE, "warm", None)
+    _ACTIVE.warm = warm
+    try:
+        yield
+    finally:
+        _ACTIVE.warm = before
+
+
 def run_script(script: str | Path, access: HubAccess, *, expect_reward: bool = False,
-               limits: Limits = Limits()) -> ScriptResult:
-    """Run one tuple script in the sandbox and classify what happened."""
+               limits: Limits = Limits(), warm=None) -> ScriptResult:
+    """Run one tuple script in the sandbox and classify what happened.
+
+    ``warm``: a :class:`cuagym.data.warm_sandbox.WarmSandbox` to run it in (a pre-started
+    interpreter forks the script's process: no interpreter start per script); by default the one
+    set with :func:`using` for this thread, else a fresh sandbox (the cold path)."""
     script = Path(script)
     if not script.is_file():
         return ScriptResult(Outcome.SANDBOX_ERROR, f"script not found: {script}")
@@ -352,36 +386,64 @@ def run_script(script: str | Path, access: HubAccess, *, expect_reward: bool = F
         targets = _hub_targets(access.urls)
     except ValueError as e:
         return ScriptResult(Outcome.SANDBOX_ERROR, str(e))
+    warm = warm if warm is not None else getattr(_ACTIVE, "warm", None)
+    if warm is not None:
+        return warm.run(script, access, targets, expect_reward=expect_reward, limits=limits)
+    return run_cold(script, access, targets, expect_reward=expect_reward, limits=limits)
+
+
+def _next_uid() -> int:
     with _UID_LOCK:
-        uid = next(_UIDS)
+        return next(_UIDS)
+
+
+def _write_shims(shims: Path) -> None:
+    shims.mkdir()
+    for name in BROWSER_COMMANDS:
+        (shims / name).write_text(SHIM)
+        os.chmod(shims / name, 0o755)
+
+
+def _job_files(script: Path, work: Path, tmp: Path, sid: str, uid: int, extra: tuple[Path, ...] = ()) -> bool:
+    """The script's private working directory and its /tmp seeded with the session id, owned by
+    ``uid`` when running as root; returns whether it is."""
+    work.mkdir(parents=True, exist_ok=True)
+    tmp.mkdir()
+    shutil.copyfile(script, work / script.name)
+    (tmp / SID_FILE).write_text(sid)  # where CUA-Gym's scripts read the session id
+    as_root = os.geteuid() == 0
+    if as_root:
+        for p in (work, *extra, work / script.name, tmp, tmp / SID_FILE):
+            os.chown(p, uid, uid)
+    os.chmod(work, 0o700)
+    os.chmod(tmp, 0o1777 if not as_root else 0o700)
+    os.chmod(tmp / SID_FILE, 0o666 if not as_root else 0o600)
+    return as_root
+
+
+def _read_back(res: ScriptResult, tmp: Path) -> ScriptResult:
+    res.sid_file = _read_small(tmp / SID_FILE)
+    opened = _read_small(tmp / OPENED_FILE, 8192)
+    res.opened = [u for u in (opened or "").splitlines() if u.strip()][:20]
+    return res
+
+
+def run_cold(script: Path, access: HubAccess, targets: list[tuple[str, int, bool]], *, expect_reward: bool,
+             limits: Limits) -> ScriptResult:
+    """A fresh bubblewrap sandbox and interpreter for this one script."""
+    uid = _next_uid()
     root = Path(tempfile.mkdtemp(prefix="cuagym-sbx-"))
     relay = None
     try:
         work, tmp, shims = root / "work", root / "tmp", root / "bin"
         (work / ".relay").mkdir(parents=True)
-        tmp.mkdir()
-        shims.mkdir()
-        for name in BROWSER_COMMANDS:
-            (shims / name).write_text(SHIM)
-            os.chmod(shims / name, 0o755)
-        shutil.copyfile(script, work / script.name)
+        _write_shims(shims)
         shutil.copyfile(RUNNER, work / ".runner.py")
-        (tmp / SID_FILE).write_text(access.sid)  # where CUA-Gym's scripts read the session id
-        as_root = os.geteuid() == 0
-        if as_root:
-            for p in (work, work / ".relay", *work.iterdir(), tmp, tmp / SID_FILE):
-                os.chown(p, uid, uid)
-        os.chmod(work, 0o700)
-        os.chmod(tmp, 0o1777 if not as_root else 0o700)
-        os.chmod(tmp / SID_FILE, 0o666 if not as_root else 0o600)
+        as_root = _job_files(script, work, tmp, access.sid, uid, (work / ".relay", work / ".runner.py"))
         relay = _Relay(work / ".relay", targets, uid, access.admin_token)
         cmd = _bwrap_cmd(work, script.name, [(p, s) for p, s, _ in relay.sockets], access.env(),
                          uid if as_root else None)
-        res = _execute(cmd, as_root, expect_reward, limits)
-        res.sid_file = _read_small(tmp / SID_FILE)
-        opened = _read_small(tmp / OPENED_FILE, 8192)
-        res.opened = [u for u in (opened or "").splitlines() if u.strip()][:20]
-        return res
+        return _read_back(_execute(cmd, as_root, expect_reward, limits, uid if as_root else None), tmp)
     except OSError as e:
         return ScriptResult(Outcome.SANDBOX_ERROR, f"could not start the sandbox: {e}")
     finally:
@@ -406,7 +468,8 @@ def _read_small(path: Path, limit: int = 256) -> str | None:
         os.close(fd)
 
 
-def _execute(cmd: list[str], as_root: bool, expect_reward: bool, limits: Limits) -> ScriptResult:
+def _execute(cmd: list[str], as_root: bool, expect_reward: bool, limits: Limits,
+             uid: int | None = None) -> ScriptResult:
     mem = limits.memory_mb << 20
     # As root the script gets a uid of its own, so the limit counts its processes alone;
     # otherwise the limit counts all of the caller's processes, so leave room for them.
@@ -435,23 +498,29 @@ def _execute(cmd: list[str], as_root: bool, expect_reward: bool, limits: Limits)
     except subprocess.TimeoutExpired:
         timed_out = True
         _kill_tree(proc)
+        if uid is not None:
+            _kill_uid(uid)
     for r in readers:
         r.join(5)
-    seconds = time.monotonic() - t0
+    return _classify(proc.returncode, out, err, timed_out, time.monotonic() - t0, expect_reward, limits)
+
+
+def _classify(returncode: int | None, out: list[bytes], err: list[bytes], timed_out: bool, seconds: float,
+              expect_reward: bool, limits: Limits) -> ScriptResult:
     stdout = (out[0] if out else b"").decode("utf-8", "replace")
     stderr = (err[0] if err else b"").decode("utf-8", "replace")
-    res = ScriptResult(Outcome.OK, returncode=proc.returncode, stdout=stdout, stderr=stderr, seconds=seconds)
+    res = ScriptResult(Outcome.OK, returncode=returncode, stdout=stdout, stderr=stderr, seconds=seconds)
     if timed_out:
         res.outcome, res.message = Outcome.TIMEOUT, f"no exit within {limits.timeout_s:g} s; the process tree was killed"
         return res
-    if proc.returncode != 0:
-        if "MemoryError" in stderr or proc.returncode in (-signal.SIGKILL, -signal.SIGSEGV, 137):
-            if "MemoryError" in stderr or "Cannot allocate memory" in stderr or proc.returncode != 1:
+    if returncode != 0:
+        if "MemoryError" in stderr or returncode in (-signal.SIGKILL, -signal.SIGSEGV, 137):
+            if "MemoryError" in stderr or "Cannot allocate memory" in stderr or returncode != 1:
                 res.outcome = Outcome.MEMORY
-                res.message = f"exceeded the {limits.memory_mb} MB memory limit (exit {proc.returncode})"
+                res.message = f"exceeded the {limits.memory_mb} MB memory limit (exit {returncode})"
                 return res
         res.outcome = Outcome.CRASHED
-        res.message = f"exit code {proc.returncode}: {_last_line(stderr) or 'no error output'}"
+        res.message = f"exit code {returncode}: {_last_line(stderr) or 'no error output'}"
         return res
     if expect_reward:
         _parse_reward(res)
@@ -477,6 +546,29 @@ def _kill_tree(proc: subprocess.Popen) -> None:
         pass
     proc.kill()
     proc.wait()
+
+
+def _kill_uid(uid: int, timeout_s: float = 10.0) -> None:
+    """Kill every process of the script's uid and return once none is left: the sandbox's PID
+    namespace also dies with bubblewrap, but the kernel does that after bubblewrap has exited."""
+    deadline = time.monotonic() + timeout_s
+    while time.monotonic() < deadline:
+        pids = []
+        for d in Path("/proc").iterdir():
+            if d.name.isdigit():
+                try:
+                    if d.stat().st_uid == uid:
+                        pids.append(int(d.name))
+                except OSError:
+                    pass
+        if not pids:
+            return
+        for pid in pids:
+            try:
+                os.kill(pid, signal.SIGKILL)
+            except OSError:
+                pass
+        time.sleep(0.02)
 
 
 def _last_line(text: str) -> str:

@@ -6,6 +6,17 @@ namespace and pipes every connection to a Unix socket that the host side relays 
 real hub. Nothing else is reachable. Usage (by the sandbox only):
 
     python -I sandbox_runner.py SCRIPT PORT:SOCKET [PORT:SOCKET ...]
+    python -I sandbox_runner.py --zygote FD        (the warm sandbox, data/warm_sandbox.py)
+
+In ``--zygote`` mode the runner is a pre-started interpreter (``requests`` already imported) that
+waits for jobs on the control socket FD. Per job it forks a supervisor, which enters new mount,
+PID, network, IPC and UTS namespaces and forks the job's init (PID 1 there): it mounts a /proc of
+its own, binds the job's directory on /sandbox and the job's private /tmp on /tmp, hides every
+other job's files, brings up a loopback of its own, and forks the script's process, which takes
+the job's stdout/stderr, rlimits, uid (no capabilities, no new privileges) and environment before
+running the script exactly as the cold path does. The supervisor kills the job's namespace at its
+wall-clock limit and reports the exit status (128 + signal for a killed script, as bubblewrap
+reports it) on the control socket.
 """
 
 import os
@@ -13,6 +24,8 @@ import runpy
 import socket
 import sys
 import threading
+
+SANDBOX_EXIT_SETUP = "sandbox setup failed"
 
 
 def _pipe(src, dst):
@@ -53,8 +66,202 @@ def _serve(port, path):
     threading.Thread(target=loop, daemon=True).start()
 
 
+# ---- the warm sandbox's zygote ---------------------------------------------------------------
+CLONE_NEWNS, CLONE_NEWUTS, CLONE_NEWIPC, CLONE_NEWPID, CLONE_NEWNET = 0x20000, 0x4000000, 0x8000000, 0x20000000, \
+    0x40000000
+MS_NOSUID, MS_NODEV, MS_NOEXEC, MS_BIND, MS_REC, MS_PRIVATE = 2, 4, 8, 4096, 16384, 1 << 18
+MNT_DETACH = 2
+PR_SET_NO_NEW_PRIVS, PR_CAPBSET_DROP, PR_CAP_AMBIENT, PR_CAP_AMBIENT_CLEAR_ALL = 38, 24, 47, 4
+
+
+def _libc():
+    import ctypes
+
+    return ctypes.CDLL(None, use_errno=True)
+
+
+def _check(rc, what):
+    if rc != 0:
+        import ctypes
+
+        e = ctypes.get_errno()
+        raise OSError(e, f"{what}: {os.strerror(e)}")
+
+
+def _mount(libc, src, target, fstype, flags, what):
+    _check(libc.mount(src and src.encode(), target.encode(), fstype and fstype.encode(), flags, None), what)
+
+
+def _loopback_up():
+    import fcntl
+    import struct
+
+    s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+    try:  # SIOCSIFFLAGS: IFF_UP | IFF_LOOPBACK | IFF_RUNNING
+        fcntl.ioctl(s, 0x8914, struct.pack("16sH14s", b"lo", 0x1 | 0x8 | 0x40, b""))
+    finally:
+        s.close()
+
+
+def _status_code(status):
+    """The exit status as bubblewrap reports it: the exit code, or 128 + signal."""
+    if os.WIFSIGNALED(status):
+        return 128 + os.WTERMSIG(status)
+    return os.WEXITSTATUS(status)
+
+
+def _send(ctrl, msg):
+    import json
+
+    try:
+        ctrl.send(json.dumps(msg).encode())
+    except OSError:
+        pass
+
+
+def zygote(ctrl_fd):
+    """Serve jobs forever; returns only in a job's script process, with the job."""
+    import json
+    import signal
+
+    __import__("requests")  # what nearly every tuple script imports: paid once, here
+
+    libc = _libc()
+    ctrl = socket.socket(fileno=ctrl_fd)
+    signal.signal(signal.SIGCHLD, signal.SIG_IGN)  # supervisors are reaped by the kernel
+    _send(ctrl, {"ready": os.getpid()})
+    while True:
+        try:
+            msg, fds, _, _ = socket.recv_fds(ctrl, 1 << 20, 4)
+        except OSError:
+            os._exit(0)
+        if not msg:  # the host closed the control socket: it is gone or closing us
+            os._exit(0)
+        job = json.loads(msg)
+        try:
+            pid = os.fork()
+        except OSError as e:
+            _send(ctrl, {"job": job["id"], "error": f"{SANDBOX_EXIT_SETUP}: fork: {e}"})
+            pid = -1
+        if pid == 0:
+            return _supervise(ctrl, job, fds, libc)
+        for fd in fds:
+            os.close(fd)
+
+
+def _supervise(ctrl, job, fds, libc):
+    """The job's supervisor (in the zygote's namespaces): start the job, enforce its wall clock,
+    report its exit status. Returns only in the job's script process."""
+    import signal
+
+    signal.signal(signal.SIGCHLD, signal.SIG_DFL)
+    try:
+        _check(libc.unshare(CLONE_NEWNS | CLONE_NEWPID | CLONE_NEWNET | CLONE_NEWIPC | CLONE_NEWUTS), "unshare")
+        init = os.fork()
+    except OSError as e:
+        _send(ctrl, {"job": job["id"], "error": f"{SANDBOX_EXIT_SETUP}: {e}"})
+        os._exit(0)
+    if init == 0:
+        return _job_init(ctrl, job, fds, libc)
+    for fd in fds:
+        os.close(fd)
+    killed = []
+
+    def expire(*_):
+        killed.append(True)
+        try:
+            os.kill(init, signal.SIGKILL)  # PID 1 of the job's namespace: the whole tree goes with it
+        except OSError:
+            pass
+
+    signal.signal(signal.SIGALRM, expire)
+    signal.setitimer(signal.ITIMER_REAL, float(job["timeout_s"]))
+    _, status = os.waitpid(init, 0)
+    signal.setitimer(signal.ITIMER_REAL, 0)
+    _send(ctrl, {"job": job["id"], "code": _status_code(status), "timed_out": bool(killed)})
+    os._exit(0)
+
+
+def _job_init(ctrl, job, fds, libc):
+    """PID 1 of the job's namespaces: private mounts and loopback, then the script's process;
+    exits with the script's status (which ends every other process of the job)."""
+    try:
+        os.setsid()
+        _mount(libc, None, "/", None, MS_REC | MS_PRIVATE, "make mounts private")
+        _mount(libc, "proc", "/proc", "proc", MS_NOSUID | MS_NODEV | MS_NOEXEC, "mount /proc")
+        d = "/cua/jobs/" + job["dir"]
+        _mount(libc, d + "/work", "/sandbox", None, MS_BIND | MS_REC, "bind /sandbox")
+        _mount(libc, d + "/tmp", "/tmp", None, MS_BIND | MS_REC, "bind /tmp")
+        _check(libc.umount2(b"/cua/jobs", MNT_DETACH), "hide the other jobs")
+        _loopback_up()
+    except OSError as e:
+        _send(ctrl, {"job": job["id"], "error": f"{SANDBOX_EXIT_SETUP}: {e}"})
+        os._exit(1)
+    ctrl.close()
+    try:
+        pid = os.fork()
+    except OSError as e:
+        os.write(fds[1], f"{SANDBOX_EXIT_SETUP}: fork: {e}\n".encode())
+        os._exit(1)
+    if pid == 0:
+        return _job_script(job, fds, libc)
+    for fd in fds:
+        os.close(fd)
+    while True:  # reap orphans until the script's process ends
+        got, status = os.wait()
+        if got == pid:
+            os._exit(_status_code(status))
+
+
+def _job_script(job, fds, libc):
+    import resource
+
+    devnull = os.open("/dev/null", os.O_RDONLY)
+    os.dup2(devnull, 0)
+    os.dup2(fds[0], 1)
+    os.dup2(fds[1], 2)
+    os.closerange(3, 1 << 16)
+    os.chdir("/sandbox")
+    lim = job["limits"]
+    resource.setrlimit(resource.RLIMIT_AS, (lim["as"], lim["as"]))
+    resource.setrlimit(resource.RLIMIT_NPROC, (lim["nproc"], lim["nproc"]))
+    resource.setrlimit(resource.RLIMIT_FSIZE, (lim["fsize"], lim["fsize"]))
+    resource.setrlimit(resource.RLIMIT_CORE, (0, 0))
+    resource.setrlimit(resource.RLIMIT_CPU, (lim["cpu"], lim["cpu"]))
+    uid = int(job["uid"])
+    try:
+        _check(libc.prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0), "no_new_privs")
+        cap = 0
+        while libc.prctl(PR_CAPBSET_DROP, cap, 0, 0, 0) == 0:  # every capability out of the bounding set
+            cap += 1
+        libc.prctl(PR_CAP_AMBIENT, PR_CAP_AMBIENT_CLEAR_ALL, 0, 0, 0)
+        os.setgroups([])
+        os.setresgid(uid, uid, uid)
+        os.setresuid(uid, uid, uid)
+        if os.getresuid() != (uid, uid, uid) or _effective_caps() != 0:
+            raise OSError(0, "privileges were not dropped")
+    except OSError as e:
+        os.write(2, f"{SANDBOX_EXIT_SETUP}: {e}\n".encode())
+        os._exit(1)
+    os.environ.clear()
+    os.environ.update(job["env"])
+    return job
+
+
+def _effective_caps():
+    with open("/proc/self/status") as f:
+        for line in f:
+            if line.startswith("CapEff:"):
+                return int(line.split()[1], 16)
+    return -1
+
+
 def main():
-    script, relays = sys.argv[1], sys.argv[2:]
+    if sys.argv[1:2] == ["--zygote"]:
+        job = zygote(int(sys.argv[2]))
+        script, relays = job["script"], job["relays"]
+    else:
+        script, relays = sys.argv[1], sys.argv[2:]
     # A script that starts a browser with an environment of its own (no PATH) still finds the
     # sandbox's browser shims: the default search path starts with them too.
     os.defpath = "/cua/bin:" + os.defpath

@@ -9,9 +9,29 @@ from pathlib import Path
 
 import pytest
 
-from cuagym.data.sandbox import HubAccess, Limits, Outcome, run_script
+from cuagym.data.sandbox import HubAccess, Limits, Outcome, run_script, using
+from cuagym.data.warm_sandbox import WarmSandbox
 
 pytestmark = [pytest.mark.usefixtures("sandbox"), pytest.mark.hub(["notes"])]
+
+
+@pytest.fixture(scope="module")
+def warm_sandbox():
+    with WarmSandbox() as w:
+        yield w
+
+
+@pytest.fixture(autouse=True, params=["cold", "warm"])
+def sandbox_path(request):
+    """Every test here runs twice: a fresh sandbox per script (cold), and the module's warm
+    sandbox (a zygote forks each script), with the same assertions."""
+    if request.param == "cold":
+        yield None
+        return
+    w = request.getfixturevalue("warm_sandbox")
+    with using(w):
+        yield w
+    assert w.cold_runs == 0, w.cold_reason  # every script of the test ran in a zygote
 
 
 @pytest.fixture()
