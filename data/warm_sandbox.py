@@ -41,8 +41,8 @@ import time
 from pathlib import Path
 
 from cuagym.data.sandbox import (BASE_ENV, RUNNER, Limits, HubAccess, Outcome, ScriptResult, _bwrap_system,
-                                 _classify, _job_files, _next_uid, _read_back, _reader, _Relay, _write_shims,
-                                 OUTPUT_CAP, run_cold)
+                                 _classify, _hub_targets, _job_files, _next_uid, _read_back, _reader, _Relay, _write_shims,
+                                 OUTPUT_CAP, run_cold, sandbox_available)
 
 ENV = "CUAGYM_WARM_SANDBOX"
 START_TIMEOUT_S = 60.0
@@ -277,15 +277,19 @@ class WarmSandbox:
         if z is not self._zygote and z.active == 0:
             threading.Thread(target=z.close, daemon=True).start()
 
-    def prestart(self, access: HubAccess) -> None:
-        """Start the zygote for ``access``'s hub addresses now, without waiting for it."""
-        from cuagym.data.sandbox import _hub_targets
-
-        if warm_enabled() and os.geteuid() == 0:
-            z = self._take(_hub_targets(access.urls), access.admin_token)
-            if z is not None:
-                with self._lock:
-                    z.active -= 1
+    def prestart(self, urls: dict[str, str], admin_token: str = "") -> None:
+        """Start the zygote for these hub addresses now, without waiting for it (scripts whose
+        apps are on the same addresses then find it warm). Never raises: a zygote that cannot
+        start is found out, and reported, by the first script."""
+        if not warm_enabled() or os.geteuid() != 0 or sandbox_available():
+            return
+        try:
+            z = self._take(_hub_targets(urls), admin_token)
+        except (ValueError, OSError):
+            return
+        if z is not None:
+            with self._lock:
+                z.active -= 1
 
     def run(self, script: Path, access: HubAccess, targets: list[tuple[str, int, bool]], *, expect_reward: bool,
             limits: Limits) -> ScriptResult:
