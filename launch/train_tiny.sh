@@ -5,15 +5,21 @@
 # (cuagym train, which evaluates the held-out tuples before and after), and plot the curves.
 # Extra arguments are config overrides for every stage:
 #
-#   launch/train_tiny.sh                       # defaults (configs/tiny.yaml)
+#   launch/train_tiny.sh                       # defaults (configs/tiny.yaml): one-click tasks
 #   launch/train_tiny.sh train.steps=10        # dotted overrides
+#   launch/train_tiny.sh --multiturn           # configs/tiny_multiturn.yaml: four-turn tasks with
+#                                              # screenshot folding and trajectory slicing active
 set -euo pipefail
+CONFIG=configs/tiny.yaml
+if [ "${1:-}" = "--multiturn" ]; then
+  CONFIG=configs/tiny_multiturn.yaml
+  shift
+fi
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 source "$ROOT/launch/setup_env.sh"
 cd "$ROOT"
 export CUAGYM_CHROMIUM WANDB_MODE="${WANDB_MODE:-offline}" HF_HUB_OFFLINE=1 OMP_NUM_THREADS="${OMP_NUM_THREADS:-2}"
 PY="$CUAGYM_PYTHON"
-CONFIG=configs/tiny.yaml
 START=$(date +%s)
 
 "$PY" -m cuagym.config_cli check --config "$CONFIG" "$@"
@@ -52,6 +58,14 @@ print(f"  training tuples: success rate {100 * first:.1f}% (first 3 steps) -> {1
 if len(held) >= 2:
     print(f"  held-out tuples: success rate {100 * held[0]:.1f}% (step {e_steps[0]}) -> {100 * held[-1]:.1f}% (step {e_steps[-1]})")
 print(f"  per step (train): {' '.join(f'{100 * v:.0f}' for v in train)}")
+_, gaps = series(recs, "consistency/logprob_gap_max")
+if gaps:
+    print(f"  learner vs rollout log-prob gap: max {max(gaps):.2e} over {len(gaps)} steps")
+_, multi = series(recs, "scaffold/multi_slice_frac")
+if multi and max(multi) > 0:
+    _, slices = series(recs, "scaffold/slices_per_trajectory")
+    print(f"  trajectories trained as 2+ slices: {100 * sum(multi) / len(multi):.0f}% (mean over steps); "
+          f"slices per trajectory {sum(slices) / len(slices):.2f}")
 print(f"  wall time after set-up: {seconds // 60} min {seconds % 60} s")
 print(f"  run directory:  {run}  (metrics.jsonl, rollouts/, eval/, summary.json)")
 print(f"  checkpoints:    {run / 'checkpoints'}")

@@ -100,6 +100,21 @@ def end_of_turn_ids(tokenizer: Any) -> list[int]:
     return ids
 
 
+VISION_TOKENS = ("<|vision_start|>", "<|vision_end|>", "<|image_pad|>", "<|video_pad|>")
+
+
+def vision_token_ids(tokenizer: Any) -> list[int]:
+    """Ids of the tokens that mark image positions: a policy must never generate them (the model
+    matches image features to ``<|image_pad|>`` positions, so a sampled one breaks every later
+    turn's forward)."""
+    ids = []
+    for t in VISION_TOKENS:
+        enc = tokenizer.encode(t, add_special_tokens=False)
+        if len(enc) == 1:
+            ids.append(int(enc[0]))
+    return ids
+
+
 def make_engine(cfg: Config, *, policy: Any = None, tokenizer: Any = None, base_url: str | None = None,
                 model_name: str = "", **options: Any) -> PolicyEngine:
     """The policy engine ``cfg.rollout.engine`` names, in this process.
@@ -120,7 +135,7 @@ def make_engine(cfg: Config, *, policy: Any = None, tokenizer: Any = None, base_
         from cuagym.rollout.engines.hf import HFEngine
 
         return HFEngine(policy.model, eos_token_ids=end_of_turn_ids(policy.tokenizer),
-                        pad_token_id=policy.tokenizer.pad_token_id)
+                        pad_token_id=policy.tokenizer.pad_token_id, never_generate=vision_token_ids(policy.tokenizer))
     if kind == "vllm":
         from cuagym.rollout.engines.vllm_engine import VLLMEngine, VLLMUnavailable, vllm_missing_reason
 

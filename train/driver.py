@@ -84,6 +84,26 @@ def build_batch(groups: Sequence[Sequence[Any]], builder: Any, adv_eps: float, d
                      "rollout/groups_trained": float(trained)}
 
 
+def scaffold_metrics(samples: Sequence[TrainSample], groups: Sequence[Sequence[Any]]) -> dict[str, float]:
+    """How the scaffold shaped the trained batch: slices and folded screenshots per trajectory,
+    the share of trajectories trained as two or more slices, and actions per turn."""
+    slices: dict[Any, int] = {}
+    folded: dict[Any, int] = {}
+    for s in samples:
+        slices[s.traj_id] = slices.get(s.traj_id, 0) + 1
+        folded[s.traj_id] = max(folded.get(s.traj_id, 0), s.folded)
+    trajs = [t for g in groups for t in g if t.termination != "env_failure"]
+    turns = sum(len(t.steps) for t in trajs)
+    out = {"scaffold/actions_per_turn": sum(t.num_actions for t in trajs) / max(turns, 1),
+           "scaffold/turns_per_episode": turns / max(len(trajs), 1)}
+    if slices:
+        n = len(slices)
+        out.update({"scaffold/slices_per_trajectory": sum(slices.values()) / n,
+                    "scaffold/multi_slice_frac": sum(v >= 2 for v in slices.values()) / n,
+                    "scaffold/folded_per_trajectory": sum(folded.values()) / n})
+    return out
+
+
 @contextmanager
 def stop_on_signals(flag: threading.Event) -> Iterator[None]:
     """SIGINT/SIGTERM set ``flag`` instead of killing the process (main thread only)."""
@@ -160,14 +180,19 @@ class Run:
         return self.bg.submit(rollout_step, tuples, rc.group_size, self.pool, self.rt.engines, self.builder,
                               self.tokenizer, loop, self.run_dir / "rollouts", version), cursor
 
-    def update(self, groups: Any) -> dict[str, float]:
+    def update(self, groups: Any, step: int) -> dict[str, float]:
         """Advantages, slices and one GSPO update (engines asleep meanwhile when colocated)."""
         samples, m = build_batch(groups, self.builder, self.gspo.adv_eps, self.gspo.drop_zero_variance_groups)
+        m.update(scaffold_metrics(samples, groups))
         t1 = time.monotonic()
         if samples:
             if self.cfg.cluster.colocate:
                 self.rt.engines.sleep()
-            m.update({f"train/{k}": v for k, v in self.rt.learner.update(samples).items()})
+            # The gap limit applies when the batch was sampled on the weights the learner holds
+            # (always in sync mode; in async mode only when the rollout was not stale).
+            fresh = all(t.policy_version == step - 1 for g in groups for t in g)
+            limit = self.cfg.train.max_logprob_gap if fresh else 0.0
+            m.update({f"train/{k}": v for k, v in self.rt.learner.update(samples, limit).items()})
             m["train/policy_tokens"] = m.pop("train/tokens")
             # How far the learner's recomputation (same weights, sliced contexts) is from what the
             # engine reported for the sampled tokens: the train == rollout context check.
@@ -261,7 +286,7 @@ def sync_loop(run: Run) -> tuple[int, dict, dict, dict]:
         t0 = time.monotonic()
         pending, cursor = run.rollout(step - 1)
         groups = wait(pending, run.stop)
-        m = run.update(groups)
+        m = run.update(groups, step)
         m.update(run.sync())
         last = run.log(step, groups, m, t0)
         run.completed = (step, run.sampler.state(), last)
@@ -285,7 +310,7 @@ def async_loop(run: Run) -> tuple[int, dict, dict, dict]:
         groups = wait(pending, run.stop)                          # the rollout of this step
         cursor = run.sampler.state()                              # data of every step up to this one
         pending = run.rollout(step - 1)[0] if step < tc.steps else None
-        m = run.update(groups)
+        m = run.update(groups, step)
         if pending is not None:
             wait(pending, run.stop)                               # weights never change mid-rollout
         m.update(run.sync())

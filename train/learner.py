@@ -121,6 +121,10 @@ class _Tally:
         }
 
 
+class LogprobGapError(RuntimeError):
+    """The learner's log-probs of the sampled tokens are not the engine's (same weights)."""
+
+
 class Learner:
     """DeepSpeed engine + optimizer + schedule around ``policy.model``, and the GSPO update.
 
@@ -286,9 +290,14 @@ class Learner:
         self.optimizer_steps += 1
 
     # ----------------------------------------------------------------- update
-    def update(self, samples: Sequence[TrainSample]) -> dict[str, float]:
+    def update(self, samples: Sequence[TrainSample], max_logprob_gap: float = 0.0) -> dict[str, float]:
         """One GSPO update on a rollout batch (the same list on every rank): float metrics
-        named in ``METRIC_NAMES`` (``tokens`` counts policy tokens over all ranks)."""
+        named in ``METRIC_NAMES`` (``tokens`` counts policy tokens over all ranks).
+
+        ``max_logprob_gap`` > 0: the batch was sampled on the learner's current weights, and a
+        sampled token whose recomputed log-prob differs from the engine's by more than this
+        raises :class:`LogprobGapError` before any weight changes (the contexts the learner
+        scores are not the ones the policy acted on, or the two sides compute differently)."""
         t0 = time.monotonic()
         if not samples:
             raise ValueError("update needs at least one training sample")
@@ -308,6 +317,14 @@ class Learner:
         old = self._no_grad_logprobs([s for mb in mine for s in mb], filler)
         tally = _Tally()
         tally.add_gaps([s for mb in mine for s in mb], old)
+        if max_logprob_gap > 0:
+            (gap,) = D.all_reduce([tally.gap_max], "max")
+            if gap > max_logprob_gap:
+                raise LogprobGapError(
+                    f"learner and rollout log-probs of the sampled tokens differ by up to {gap:.3g} on the same "
+                    f"weights (limit train.max_logprob_gap={max_logprob_gap:g}); the update was not applied. "
+                    "Check that the learner scores the contexts the engine sampled from (scaffold, images, "
+                    "temperature), or raise the limit for low-precision engines")
         for k, (mb_all, mb_samples) in enumerate(zip(minibatches, mine)):
             if k == 0:
                 ratios = self._zero_ratios(mb_samples, tally)

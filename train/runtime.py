@@ -128,8 +128,8 @@ class LearnerWorker:
                                temperature=temperature)
         return self.learner.rank
 
-    def update(self, samples: Sequence[Any]) -> dict[str, float]:
-        return self.learner.update(samples)
+    def update(self, samples: Sequence[Any], max_logprob_gap: float = 0.0) -> dict[str, float]:
+        return self.learner.update(samples, max_logprob_gap)
 
     def logprob_gap(self, samples: Sequence[Any]) -> dict[str, float]:
         """max and mean |rollout log-prob - learner log-prob| over the samples' policy tokens, under
@@ -306,8 +306,8 @@ class LocalLearnerGroup:
     def learner(self) -> Any:
         return self.worker.learner
 
-    def update(self, samples: Sequence[Any]) -> dict[str, float]:
-        return self.worker.update(samples)
+    def update(self, samples: Sequence[Any], max_logprob_gap: float = 0.0) -> dict[str, float]:
+        return self.worker.update(samples, max_logprob_gap)
 
     def save(self, root: str | Path, step: int, **client: Any) -> None:
         self.worker.save(str(root), step, client)
@@ -365,11 +365,11 @@ class RayLearnerGroup:
         with self._lock:
             return ray.get([getattr(a, method).remote(*args) for a in self.actors])
 
-    def update(self, samples: Sequence[Any]) -> dict[str, float]:
+    def update(self, samples: Sequence[Any], max_logprob_gap: float = 0.0) -> dict[str, float]:
         import ray
 
         ref = ray.put(list(samples))  # one copy in the object store, read by every rank
-        return self._all("update", ref)[0]
+        return self._all("update", ref, max_logprob_gap)[0]
 
     def save(self, root: str | Path, step: int, **client: Any) -> None:
         self._all("save", str(root), step, client)

@@ -18,10 +18,14 @@ from cuagym.rollout.engines.weight_sync import SyncGroup, TensorMeta, receive_bu
 
 
 class HFEngine:
-    def __init__(self, model: Any, *, eos_token_ids: Iterable[int], pad_token_id: int) -> None:
+    def __init__(self, model: Any, *, eos_token_ids: Iterable[int], pad_token_id: int,
+                 never_generate: Iterable[int] = ()) -> None:
         self.model = model.eval()
         self.eos = set(int(i) for i in eos_token_ids)
         self.pad = int(pad_token_id)
+        # Tokens masked out before sampling (the vision markers). The recorded log-probs stay
+        # those of the unmasked softmax(logits / T), the distribution the learner recomputes.
+        self.never = sorted(set(int(i) for i in never_generate))
         self._version = 0
         self._lock = threading.Lock()
         self._sync: SyncGroup | None = None
@@ -127,7 +131,7 @@ class HFEngine:
                 **kwargs, max_new_tokens=p.max_new_tokens, do_sample=sample,
                 temperature=p.temperature if sample else None, top_p=p.top_p if sample else None, top_k=None,
                 eos_token_id=sorted(self.eos), pad_token_id=self.pad, output_logits=True,
-                return_dict_in_generate=True)
+                return_dict_in_generate=True, bad_words_ids=[[i] for i in self.never] or None)
         seqs = out.sequences[:, width:]
         temp = p.temperature if sample else 1.0
         logps = torch.stack([torch.log_softmax(l.float() / temp, -1) for l in out.logits], 1)  # [B, N, V]

@@ -237,3 +237,31 @@ def test_sigterm_saves_and_resume_continues(tmp_path, tiny_policy_dir, coin_tupl
     for k in range(stopped_at + 1, 5):
         assert expected[k - 1] in by_version[max(stopped_at, k - 2)], (k, by_version, stopped_at)
     assert [r["train/staleness"] for r in recs][stopped_at:] == [0.0] + [1.0] * (3 - stopped_at)
+
+
+@pytest.mark.usefixtures("sandbox")
+def test_multiturn_config_slices_folds_and_keeps_the_logprob_gap(tmp_path, tiny_policy_dir, coin_tuples):
+    """configs/tiny_multiturn.yaml for 2 steps: five-turn episodes under image_max 3 / fold_size 2
+    train as two slices with two screenshots folded, the four minibatches move sequence ratios
+    off 1, and the learner's log-probs of the sampled tokens (at the rollout temperature 0.7)
+    stay within the run's 1e-4 limit of the engine's."""
+    run = tmp_path / "run"
+    cfg = load_config(ROOT / "configs" / "tiny_multiturn.yaml", overrides(
+        run, tiny_policy_dir, coin_tuples, **{
+            "rollout.max_turns": "5", "rollout.max_new_tokens": "8", "rollout.group_size": "4",
+            "rollout.temperature": "0.7", "learner.minibatches_per_rollout": "4", "train.eval_every": "0",
+            "train.save_every": "0", "train.sample_table_every": "0", "learner.lr": "1e-2"}))
+    assert (cfg.rollout.image_max, cfg.rollout.fold_size, cfg.train.max_logprob_gap) == (3, 2, 1e-4)
+    summary = train(cfg)
+    assert summary["stopped"] is False and summary["step"] == 2
+    steps = [r for r in read_metrics(run) if "rollout/success_rate" in r]
+    assert [r["step"] for r in steps] == [1, 2]
+    for r in steps:
+        # No random-weight episode ends before max_turns: 5 turns, screenshots 4 and 5 fold the
+        # first two, so every trajectory is slices [0, 3) and [3, 5).
+        assert r["scaffold/turns_per_episode"] == 5.0
+        assert r["scaffold/slices_per_trajectory"] == 2.0 and r["scaffold/multi_slice_frac"] == 1.0
+        assert r["scaffold/folded_per_trajectory"] == 2.0
+        assert r["consistency/logprob_gap_max"] <= 1e-4
+        assert r["train/seq_ratio_min"] < 1.0 or r["train/seq_ratio_max"] > 1.0
+        assert 0.0 <= r["train/clip_frac"] <= 1.0

@@ -12,7 +12,7 @@ from cuagym.config import GSPOConfig, LearnerConfig
 from cuagym.modeling import load_policy
 from cuagym.rollout.engines.hf import HFEngine
 from cuagym.scaffold import Slice
-from cuagym.train.learner import METRIC_NAMES, Learner, split_evenly
+from cuagym.train.learner import METRIC_NAMES, Learner, LogprobGapError, split_evenly
 from cuagym.train.logprobs import forward_logprobs
 from cuagym.train.samples import collate, sample_from_slice, samples_from_trajectory
 from tests.train.trajlib import INSTRUCTION, make_builder, record, to_samples
@@ -187,7 +187,14 @@ def test_learner_scores_tokens_at_the_rollout_temperature(tiny_policy_dir, share
         policy = load_policy(tiny_policy_dir, dtype="float32", attn_implementation="sdpa")
         learner = Learner(policy, LearnerConfig(lr=1e-3, micro_batch_tokens=2000), GSPOConfig(eps_low=0.2, eps_high=0.2),
                           temperature=t)
-        m = learner.update(samples)
+        if t == 1.0:
+            # With a gap limit the mismatched batch is refused before any weight moves.
+            before = params(learner.model)
+            with pytest.raises(LogprobGapError, match="train.max_logprob_gap=0.0001"):
+                learner.update(samples, max_logprob_gap=1e-4)
+            after = params(learner.model)
+            assert all(torch.equal(before[n], after[n]) for n in before)
+        m = learner.update(samples, max_logprob_gap=1e-4 if t == 0.7 else 0.0)
         gaps[t] = m["logprob_gap_max"]
     print(f"\nmax |rollout - learner| log-prob: learner at T=0.7 {gaps[0.7]:.2e}, at T=1 {gaps[1.0]:.2e}")
     assert gaps[0.7] <= 1e-4
