@@ -84,24 +84,21 @@ def build_batch(groups: Sequence[Sequence[Any]], builder: Any, adv_eps: float, d
                      "rollout/groups_trained": float(trained)}
 
 
-def scaffold_metrics(samples: Sequence[TrainSample], groups: Sequence[Sequence[Any]]) -> dict[str, float]:
-    """How the scaffold shaped the trained batch: slices and folded screenshots per trajectory,
-    the share of trajectories trained as two or more slices, and actions per turn."""
+def scaffold_metrics(samples: Sequence[TrainSample]) -> dict[str, float]:
+    """How the scaffold shaped the trained batch: slices and folded screenshots per trajectory
+    and the share of trajectories trained as two or more slices (turns per episode and actions
+    per turn are rollout/steps_per_trajectory and rollout/actions_per_step)."""
     slices: dict[Any, int] = {}
     folded: dict[Any, int] = {}
     for s in samples:
         slices[s.traj_id] = slices.get(s.traj_id, 0) + 1
         folded[s.traj_id] = max(folded.get(s.traj_id, 0), s.folded)
-    trajs = [t for g in groups for t in g if t.termination != "env_failure"]
-    turns = sum(len(t.steps) for t in trajs)
-    out = {"scaffold/actions_per_turn": sum(t.num_actions for t in trajs) / max(turns, 1),
-           "scaffold/turns_per_episode": turns / max(len(trajs), 1)}
-    if slices:
-        n = len(slices)
-        out.update({"scaffold/slices_per_trajectory": sum(slices.values()) / n,
-                    "scaffold/multi_slice_frac": sum(v >= 2 for v in slices.values()) / n,
-                    "scaffold/folded_per_trajectory": sum(folded.values()) / n})
-    return out
+    if not slices:
+        return {}
+    n = len(slices)
+    return {"scaffold/slices_per_trajectory": sum(slices.values()) / n,
+            "scaffold/multi_slice_frac": sum(v >= 2 for v in slices.values()) / n,
+            "scaffold/folded_per_trajectory": sum(folded.values()) / n}
 
 
 @contextmanager
@@ -183,7 +180,7 @@ class Run:
     def update(self, groups: Any, step: int) -> dict[str, float]:
         """Advantages, slices and one GSPO update (engines asleep meanwhile when colocated)."""
         samples, m = build_batch(groups, self.builder, self.gspo.adv_eps, self.gspo.drop_zero_variance_groups)
-        m.update(scaffold_metrics(samples, groups))
+        m.update(scaffold_metrics(samples))
         t1 = time.monotonic()
         if samples:
             if self.cfg.cluster.colocate:

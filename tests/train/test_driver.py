@@ -259,7 +259,7 @@ def test_multiturn_config_slices_folds_and_keeps_the_logprob_gap(tmp_path, tiny_
     for r in steps:
         # No random-weight episode ends before max_turns: 5 turns, screenshots 4 and 5 fold the
         # first two, so every trajectory is slices [0, 3) and [3, 5).
-        assert r["scaffold/turns_per_episode"] == 5.0
+        assert r["rollout/steps_per_trajectory"] == 5.0
         assert r["scaffold/slices_per_trajectory"] == 2.0 and r["scaffold/multi_slice_frac"] == 1.0
         assert r["scaffold/folded_per_trajectory"] == 2.0
         assert r["consistency/logprob_gap_max"] <= 1e-4
