@@ -14,9 +14,10 @@ PID, network, IPC and UTS namespaces and forks the job's init (PID 1 there): it 
 its own, binds the job's directory on /sandbox and the job's private /tmp on /tmp, hides every
 other job's files, brings up a loopback of its own, and forks the script's process, which takes
 the job's stdout/stderr, rlimits, uid (no capabilities, no new privileges) and environment before
-running the script exactly as the cold path does. The supervisor kills the job's namespace at its
-wall-clock limit and reports the exit status (128 + signal for a killed script, as bubblewrap
-reports it) on the control socket.
+running the script exactly as the cold path does. When the script's process ends, the init
+kills and reaps whatever it left and reports the exit status on the control socket; the
+supervisor kills the job's namespace at its wall-clock limit and reports that (128 + signal for a
+killed script, as bubblewrap reports it).
 """
 
 import os
@@ -124,7 +125,10 @@ def zygote(ctrl_fd):
     import json
     import signal
 
+    import gc
+
     __import__("requests")  # what nearly every tuple script imports: paid once, here
+    gc.freeze()  # the imported objects stay out of every job's collections (no copy-on-write of them)
 
     libc = _libc()
     ctrl = socket.socket(fileno=ctrl_fd)
@@ -197,20 +201,35 @@ def _job_init(ctrl, job, fds, libc):
     except OSError as e:
         _send(ctrl, {"job": job["id"], "error": f"{SANDBOX_EXIT_SETUP}: {e}"})
         os._exit(1)
-    ctrl.close()
     try:
         pid = os.fork()
     except OSError as e:
-        os.write(fds[1], f"{SANDBOX_EXIT_SETUP}: fork: {e}\n".encode())
+        _send(ctrl, {"job": job["id"], "error": f"{SANDBOX_EXIT_SETUP}: fork: {e}"})
         os._exit(1)
     if pid == 0:
-        return _job_script(job, fds, libc)
+        return _job_script(job, fds, libc)  # closes the control socket before anything else
     for fd in fds:
         os.close(fd)
     while True:  # reap orphans until the script's process ends
         got, status = os.wait()
         if got == pid:
-            os._exit(_status_code(status))
+            break
+    # End every process left in the job's namespace and reap it, then report: the job is over
+    # (the namespaces' own teardown, after this process exits, holds nothing of the script's).
+    import signal
+
+    try:
+        os.kill(-1, signal.SIGKILL)
+    except OSError:
+        pass
+    while True:
+        try:
+            os.wait()
+        except ChildProcessError:
+            break
+    code = _status_code(status)
+    _send(ctrl, {"job": job["id"], "code": code, "timed_out": False})
+    os._exit(code)
 
 
 def _job_script(job, fds, libc):
@@ -220,7 +239,7 @@ def _job_script(job, fds, libc):
     os.dup2(devnull, 0)
     os.dup2(fds[0], 1)
     os.dup2(fds[1], 2)
-    os.closerange(3, 1 << 16)
+    os.closerange(3, 1 << 16)  # the control socket among them: nothing but stdio reaches the script
     os.chdir("/sandbox")
     lim = job["limits"]
     resource.setrlimit(resource.RLIMIT_AS, (lim["as"], lim["as"]))
@@ -256,12 +275,53 @@ def _effective_caps():
     return -1
 
 
+def _run_and_exit(script):
+    """Run the script and end the process as the interpreter's own exit would, minus tearing down
+    the modules the zygote imported (the script's process is thrown away): an uncaught exception
+    is printed and exits 1, ``SystemExit`` gives its code, then non-daemon threads are joined,
+    atexit functions run, the script's objects are collected (files it left open are flushed
+    and closed) and stdout/stderr are flushed (120 if that fails, as Python does)."""
+    import atexit
+    import gc
+
+    code = 0
+    try:
+        runpy.run_path(script, run_name="__main__")
+    except SystemExit as e:
+        if e.code is None:
+            code = 0
+        elif isinstance(e.code, int):
+            code = e.code & 0xFF
+        else:
+            try:
+                print(e.code, file=sys.stderr)
+            except Exception:
+                pass
+            code = 1
+    except BaseException:
+        sys.excepthook(*sys.exc_info())
+        code = 1
+    try:
+        threading._shutdown()
+    except BaseException:
+        pass
+    atexit._run_exitfuncs()
+    gc.collect()
+    for stream in (sys.stdout, sys.stderr):
+        try:
+            stream.flush()
+        except Exception:
+            code = 120
+    os._exit(code)
+
+
 def main():
     if sys.argv[1:2] == ["--zygote"]:
         job = zygote(int(sys.argv[2]))
         script, relays = job["script"], job["relays"]
     else:
         script, relays = sys.argv[1], sys.argv[2:]
+        job = None
     # A script that starts a browser with an environment of its own (no PATH) still finds the
     # sandbox's browser shims: the default search path starts with them too.
     os.defpath = "/cua/bin:" + os.defpath
@@ -269,6 +329,8 @@ def main():
         port, path = spec.split(":", 1)
         _serve(int(port), path)
     sys.argv = [script]
+    if job is not None:
+        _run_and_exit(script)
     runpy.run_path(script, run_name="__main__")
 
 

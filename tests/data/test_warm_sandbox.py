@@ -193,3 +193,28 @@ def test_cuagym_legacy_scripts_run_warm(tmp_path, hub, warm):
     for sid, opened, reward in results:
         assert reward == 1.0 and opened and opened[-1].endswith(f"/?sid={sid}")
     assert warm.warm_runs == 6 and warm.cold_runs == 0
+
+
+@pytest.mark.parametrize("body", [
+    "print('REWARD: 1')\n",
+    "import sys\nprint('out')\nsys.exit('a message')\n",
+    "import sys\nsys.exit(3)\n",
+    "import sys\nsys.exit(None)\n",
+    "raise KeyError('emails')\n",
+    "import atexit\natexit.register(lambda: print('REWARD: 0.5'))\n",
+    "import threading, time\n"
+    "threading.Thread(target=lambda: (time.sleep(0.3), print('REWARD: 0.25', flush=True))).start()\n",
+    "f = open('/tmp/task_web_sid', 'w')\nf.write('kept-open')\n",
+    "import sys\nsys.stdout.write('no newline at the end, REWARD: 1')\n",
+    "import os, signal\nos.kill(os.getpid(), signal.SIGTERM)\n",
+])
+def test_warm_ends_a_script_as_the_cold_path_does(tmp_path, hub, warm, body):
+    """Exit codes, output, atexit functions, non-daemon threads, files left open: the same result."""
+    access = HubAccess(hub.urls, "warm-exit", hub.admin_token)
+    script = write(tmp_path, body)
+    cold = run_script(script, access, expect_reward=True)
+    hot = run_script(script, access, expect_reward=True, warm=warm)
+    assert warm.warm_runs == 1
+    assert (hot.outcome, hot.returncode, hot.reward, hot.stdout, hot.sid_file) == \
+        (cold.outcome, cold.returncode, cold.reward, cold.stdout, cold.sid_file)
+    assert hot.message == cold.message
