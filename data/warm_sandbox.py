@@ -30,6 +30,7 @@ from __future__ import annotations
 
 import json
 import os
+import selectors
 import secrets
 import shutil
 import socket
@@ -41,7 +42,7 @@ import time
 from pathlib import Path
 
 from cuagym.data.sandbox import (BASE_ENV, RUNNER, Limits, HubAccess, Outcome, ScriptResult, _bwrap_system,
-                                 _classify, _hub_targets, _job_files, _next_uid, _read_back, _reader, _Relay, _write_shims,
+                                 _classify, _hub_targets, _job_files, _next_uid, _read_back, _Relay, _write_shims,
                                  OUTPUT_CAP, run_cold, sandbox_available)
 
 ENV = "CUAGYM_WARM_SANDBOX"
@@ -184,15 +185,13 @@ class _Zygote:
             finally:
                 os.close(out_w)
                 os.close(err_w)
-            readers = [threading.Thread(target=_reader, args=(os.fdopen(fd, "rb", closefd=False), sink, OUTPUT_CAP),
-                                        daemon=True) for fd, sink in ((out_r, out), (err_r, err))]
-            for r in readers:
-                r.start()
-            if not job.done.wait(limits.timeout_s + GRACE_S):
-                job.error = f"no report from the zygote within {limits.timeout_s + GRACE_S:g} s"
-                self.kill()  # the job dies with it
-            for r in readers:
-                r.join(5)
+            # The job's output ends (EOF) when its processes are gone: read it here, no reader threads.
+            deadline = t0 + limits.timeout_s + GRACE_S
+            if not _collect({out_r: out, err_r: err}, deadline) or not job.done.wait(max(0.0, deadline - time.monotonic())):
+                if not job.done.is_set():
+                    job.error = f"no report from the zygote within {limits.timeout_s + GRACE_S:g} s"
+                    self.kill()  # the job dies with it
+                    _collect({out_r: out, err_r: err}, time.monotonic() + 5)
             seconds = time.monotonic() - t0
             if job.error:
                 self.retired = True
@@ -236,6 +235,37 @@ class _Zygote:
         self.relay.close()
         self.log.close()
         shutil.rmtree(self.root, ignore_errors=True)
+
+
+def _collect(sinks: dict[int, list[bytes]], deadline: float) -> bool:
+    """Read the pipes until each ends, keeping each one's head and tail (like the cold path's
+    readers); False when the deadline came first (what was read is kept either way)."""
+    bufs = {fd: [bytearray(), bytearray(), 0] for fd in sinks}
+    open_fds = set(sinks)
+    with selectors.DefaultSelector() as sel:
+        for fd in open_fds:
+            sel.register(fd, selectors.EVENT_READ)
+        while open_fds:
+            left = deadline - time.monotonic()
+            if left <= 0:
+                break
+            for key, _ in sel.select(left):
+                chunk = os.read(key.fd, 65536)
+                if not chunk:
+                    sel.unregister(key.fd)
+                    open_fds.discard(key.fd)
+                    continue
+                head, tail, _ = bufs[key.fd]
+                bufs[key.fd][2] += len(chunk)
+                room = OUTPUT_CAP - len(head)  # the first OUTPUT_CAP bytes, then a rolling tail
+                head += chunk[:room]
+                tail += chunk[room:] if room > 0 else chunk
+                if len(tail) > OUTPUT_CAP:
+                    del tail[: len(tail) - OUTPUT_CAP]
+    for fd, (head, tail, total) in bufs.items():
+        cut = total - len(head) - len(tail)
+        sinks[fd][:] = [bytes(head) + (f"\n[... {cut} bytes cut ...]\n".encode() if cut > 0 else b"") + bytes(tail)]
+    return not open_fds
 
 
 def _last(text: str) -> str:

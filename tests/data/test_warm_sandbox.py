@@ -207,6 +207,7 @@ def test_cuagym_legacy_scripts_run_warm(tmp_path, hub, warm):
     "f = open('/tmp/task_web_sid', 'w')\nf.write('kept-open')\n",
     "import sys\nsys.stdout.write('no newline at the end, REWARD: 1')\n",
     "import os, signal\nos.kill(os.getpid(), signal.SIGTERM)\n",
+    "import sys\nfor i in range(30000):\n    sys.stdout.write(f'{i:07d}\\n')\n",  # over the output cap: same head and tail
 ])
 def test_warm_ends_a_script_as_the_cold_path_does(tmp_path, hub, warm, body):
     """Exit codes, output, atexit functions, non-daemon threads, files left open: the same result."""
