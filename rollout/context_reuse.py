@@ -17,6 +17,7 @@ The hub's hardened mode keeps the session in an HttpOnly cookie and forgets an e
 links when the next ``set`` arrives, so the next episode's page can reach only its own session.
 Apps served by a legacy hub put the session id in the page URL; their contexts are never reused.
 Any failure while cleaning returns None: the caller closes the context and makes a new one.
+``recycle`` cleans a context of Playwright's sync API, ``recycle_async`` one of its async API.
 """
 
 from __future__ import annotations
@@ -67,6 +68,37 @@ def recycle(context: Any, page: Any, hub_urls: dict[str, str], timeout_s: float 
             cdp.send("Page.resetNavigationHistory")
         finally:
             cdp.detach()
+    except Exception:
+        return None
+    return context, page
+
+
+async def recycle_async(context: Any, page: Any, hub_urls: dict[str, str], timeout_s: float = 5.0
+                        ) -> tuple[Any, Any] | None:
+    """:func:`recycle` for a context and page of Playwright's async API."""
+    if context is None or page is None or not reusable(hub_urls):
+        return None
+    try:
+        if page.is_closed():
+            return None
+        for other in list(context.pages):
+            if other is not page:
+                await other.close()
+        for frame in page.frames:
+            try:
+                await frame.evaluate(CLEAR_TAB_STORAGE)
+            except Exception:
+                pass  # a frame without script access (about:blank, an error page) holds no storage
+        await page.goto("about:blank", timeout=timeout_s * 1000)
+        await context.clear_cookies()
+        await context.clear_permissions()
+        cdp = await context.new_cdp_session(page)
+        try:
+            for origin in origins(hub_urls):
+                await cdp.send("Storage.clearDataForOrigin", {"origin": origin, "storageTypes": "all"})
+            await cdp.send("Page.resetNavigationHistory")
+        finally:
+            await cdp.detach()
     except Exception:
         return None
     return context, page

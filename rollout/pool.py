@@ -6,8 +6,9 @@
     pool.release(env); pool.close()
 
 Workers are Ray actors (``mode="ray"``, placed by Ray resources, so the same code spans
-nodes) or threads of this process (``mode="local"``, for a single-process user; each thread
-owns its Playwright, as Playwright's sync API requires).
+nodes) or live in this process (``mode="local"``, for a single-process user). Either way a
+worker drives all its slots from one event loop, so calls for different slots of one worker
+run concurrently; the calls of one slot run in the order they were submitted.
 
 A worker that died (its actor is gone) or hung (a call outlived ``call_timeout_s``) is
 killed and replaced by a fresh one. Every episode it held fails with
@@ -19,6 +20,7 @@ of a replaced worker can never talk to the new worker's slot by mistake.
 from __future__ import annotations
 
 import concurrent.futures as cf
+import threading
 import time
 from collections import deque
 from typing import Any, Callable
@@ -36,9 +38,16 @@ MODES = ("ray", "local")
 class _RayHandle:
     def __init__(self, actor_cls: Any, args: tuple, kwargs: dict) -> None:
         self.actor = actor_cls.remote(*args, **kwargs)
+        self._turns: dict[int, int] = {}  # slot -> the number of slot calls sent to it so far
 
     def call(self, method: str, *args: Any) -> Any:
         return getattr(self.actor, method).remote(*args)
+
+    def call_slot(self, method: str, slot: int, *args: Any) -> Any:
+        """A slot call, numbered: the actor runs a slot's calls in the order they were sent here."""
+        turn = self._turns.get(slot, 0)
+        self._turns[slot] = turn + 1
+        return self.actor.ordered.remote(turn, method, slot, *args)
 
     def wait(self, ref: Any, timeout: float) -> Any:
         import ray
@@ -62,41 +71,90 @@ class _RayHandle:
 
 
 class _LocalHandle:
-    """A worker on its own thread: every call runs there, in order."""
+    """A worker in this process: its event loop runs in a thread of its own, and calls for
+    different slots run there concurrently (each slot's calls in the order they were made)."""
 
     def __init__(self, args: tuple, kwargs: dict) -> None:
-        self.pool = cf.ThreadPoolExecutor(max_workers=1, thread_name_prefix="env-worker")
         self.worker: EnvWorker | None = None
-        self._started = self.pool.submit(self._start, args, kwargs)
+        self._turns: dict[int, int] = {}
+        self._started: cf.Future = cf.Future()
+        self._killed = False
+        threading.Thread(target=self._start, args=(args, kwargs), name="env-worker-start", daemon=True).start()
 
     def _start(self, args: tuple, kwargs: dict) -> None:
-        self.worker = EnvWorker(*args, **kwargs)
+        try:
+            self.worker = EnvWorker(*args, **kwargs)
+        except BaseException as e:
+            self._started.set_exception(e)
+            return
+        if self._killed:  # replaced while it started
+            self.worker.close()
+        self._started.set_result(None)
+
+    def _after_start(self, submit: Callable[[EnvWorker], cf.Future]) -> cf.Future:
+        """``submit(worker)`` once the worker has started; callbacks of the start run in the order
+        they were added, so calls keep their order."""
+        out: cf.Future = cf.Future()
+
+        def chain(fut: cf.Future) -> None:
+            if not out.set_running_or_notify_cancel():
+                return
+            try:
+                fut.result()
+                inner = submit(self.worker)
+            except BaseException as e:
+                out.set_exception(e)
+                return
+
+            def copy(f: cf.Future) -> None:
+                try:
+                    out.set_result(f.result())
+                except BaseException as e:
+                    out.set_exception(e)
+            inner.add_done_callback(copy)
+        self._started.add_done_callback(chain)
+        return out
 
     def call(self, method: str, *args: Any) -> cf.Future:
-        def run() -> Any:
-            self._started.result()
-            return getattr(self.worker, method)(*args)
-        return self.pool.submit(run)
+        """A worker-level call (``ping``, ``close``...): run in a thread of its own, as it blocks."""
+        def run(w: EnvWorker) -> cf.Future:
+            fut: cf.Future = cf.Future()
+
+            def go() -> None:
+                try:
+                    fut.set_result(getattr(w, method)(*args))
+                except BaseException as e:
+                    fut.set_exception(e)
+            threading.Thread(target=go, name=f"env-worker-{method}", daemon=True).start()
+            return fut
+        return self._after_start(run)
+
+    def call_slot(self, method: str, slot: int, *args: Any) -> cf.Future:
+        turn = self._turns.get(slot, 0)
+        self._turns[slot] = turn + 1
+        return self._after_start(lambda w: w.submit_ordered(turn, method, slot, *args))
 
     def wait(self, fut: cf.Future, timeout: float) -> Any:
         return fut.result(timeout=timeout)
 
     def kill(self) -> None:
-        # A thread cannot be killed: kill its browser, so a call stuck on it returns, and abandon it.
+        # A thread cannot be killed: kill the browser, so calls stuck on it return, and close the
+        # worker in the background (its loop stops; a call still running on it is abandoned).
+        self._killed = True
         w = self.worker
-        if w is not None and w.browser_process is not None:
-            try:
-                w.kill_browser()
-            except Exception:
-                pass
-        self.pool.shutdown(wait=False, cancel_futures=True)
+        if w is not None:
+            if w.browser_process is not None:
+                try:
+                    w.kill_browser()
+                except Exception:
+                    pass
+            threading.Thread(target=w.close, name="env-worker-close", daemon=True).start()
 
     def close(self, timeout: float) -> None:
         try:
             self.wait(self.call("close"), timeout)
         except Exception:
             self.kill()
-        self.pool.shutdown(wait=False, cancel_futures=True)
 
 
 def _dead_errors() -> tuple[type[BaseException], ...]:
@@ -169,7 +227,7 @@ class RemoteEnv:
     def _submit(self, what: str, method: str, args: tuple, decode: Callable[[Any], Any]) -> Any:
         if self.pool._gens[self.worker] != self.generation:
             return _Failed(f"worker {self.worker} was replaced; the episode on slot {self.slot} was lost")
-        fut = self.pool._handles[self.worker].call(method, self.slot, *args)
+        fut = self.pool._handles[self.worker].call_slot(method, self.slot, *args)
         return Call(self.pool, self.worker, self.generation, what, fut, decode)
 
     def submit_reset(self, t: TaskTuple) -> Any:
@@ -220,7 +278,8 @@ class EnvPool:
         self._worker_args = (dict(hub_urls), admin_token, slots_per_worker)
         self._worker_kwargs = {"viewport": tuple(viewport), "limits": limits, "settle_timeout_s": settle_timeout_s,
                               "setup_cache": setup_cache, "reuse_contexts": reuse_contexts}
-        self._actor_cls = remote_worker_class(cpus_per_worker, resource) if mode == "ray" else None
+        self._actor_cls = (remote_worker_class(cpus_per_worker, resource, max_concurrency=4 * slots_per_worker + 8)
+                           if mode == "ray" else None)
         self._worker_options = worker_options
         self._dead = _dead_errors()
         self._timeouts = _timeout_errors()
@@ -293,9 +352,9 @@ class EnvPool:
             raise ValueError(f"{env!r} is not leased from this pool (released twice?)")
         del self._leased[key]
         if self._gens[env.worker] == env.generation and not self._closed:
-            # Free the context's memory now; the worker runs calls in order, so this lands
-            # before the next reset on that slot. Its outcome does not matter.
-            self._handles[env.worker].call("release", env.slot)
+            # Free the context's memory now; a slot's calls run in the order they were sent, so
+            # this lands before the next reset on that slot. Its outcome does not matter.
+            self._handles[env.worker].call_slot("release", env.slot)
         self._free.append(key)
 
     # ---- health, faults, shutdown ----------------------------------------------------------

@@ -9,10 +9,15 @@ An app behind a legacy CUA-Gym-Hub server (a ``legacy+http://...`` URL, see
 marker: the frame counts as ready once it has loaded, has no fetch/XHR in flight and its DOM
 has been quiet for ``QUIET_MS``, or once it has been busy for ``MAX_BUSY_MS`` without a pause
 (an animation or a long poll never goes quiet), so each wait stays bounded.
+
+``open_task`` and ``wait_settled`` take a page of Playwright's sync API; ``open_task_async``
+and ``wait_settled_async`` are the same steps for a page of its async API (the env worker's
+event loop), with the hub calls run in the loop's executor.
 """
 
 from __future__ import annotations
 
+import asyncio
 import base64
 import json
 import time
@@ -145,4 +150,40 @@ def open_task(page: Any, urls: dict[str, str], apps: list[str], sid: str, admin_
         while len(page.frames) < len(launches) + 1 and time.monotonic() < deadline:
             time.sleep(0.02)
     if not wait_settled(page, timeout_s):
+        raise TimeoutError(f"apps {apps} did not become ready within {timeout_s:g} s")
+
+
+async def wait_settled_async(page: Any, timeout_s: float = 15.0, poll_s: float = 0.02) -> bool:
+    """:func:`wait_settled` for a page of Playwright's async API."""
+    deadline = time.monotonic() + timeout_s
+    while time.monotonic() < deadline:
+        try:
+            if all([await f.evaluate(SETTLED_JS) for f in page.frames]):
+                return True
+        except Exception:
+            pass  # a frame navigating away mid-check: look again
+        await asyncio.sleep(poll_s)
+    return False
+
+
+async def open_task_async(page: Any, urls: dict[str, str], apps: list[str], sid: str, admin_token: str,
+                          titles: dict[str, str] | None = None, timeout_s: float = 20.0) -> None:
+    """:func:`open_task` for a page of Playwright's async API; the hub's launch calls (blocking
+    HTTP) run in the event loop's executor."""
+    legacy = sorted({_origin(urls[a]) for a in apps if is_legacy(urls[a])})
+    launches = await asyncio.get_running_loop().run_in_executor(None, launch_urls, urls, apps, sid, admin_token)
+    entry = entry_url(urls, launches, titles)
+    if legacy:
+        await page.add_init_script(script=f"({LEGACY_READY_JS})({json.dumps(legacy)})")
+    await page.goto(entry, wait_until="load", timeout=timeout_s * 1000)
+    if legacy:
+        try:  # bounded: an app that polls its server never goes network-idle
+            await page.wait_for_load_state("networkidle", timeout=min(timeout_s, 5.0) * 1000)
+        except Exception:
+            pass
+    if len(launches) > 1:
+        deadline = time.monotonic() + timeout_s
+        while len(page.frames) < len(launches) + 1 and time.monotonic() < deadline:
+            await asyncio.sleep(0.02)
+    if not await wait_settled_async(page, timeout_s):
         raise TimeoutError(f"apps {apps} did not become ready within {timeout_s:g} s")
