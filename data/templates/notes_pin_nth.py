@@ -33,6 +33,7 @@ FAMILY = "notes.pin_nth"
 NOTEBOOK_Y = {"Personal": 350, "Recipes": 390, "Travel": 420, "Work": 460, "Meetings": 490, "Projects": 530,
               "Q2 Launch": 560, "Reading": 600, "Journal": 630, "Learning": 670}
 SIDEBAR_X, LIST_X, ROW_Y, PIN = 100, 300, {2: 240, 3: 340, 4: 450}, (860, 30)
+NOTEBOOK_IDS: dict[str, str] = {}  # name -> id, read from the seed
 POSITIONS = {2: "second", 3: "third", 4: "fourth"}
 HELD_OUT = {("Personal", 2), ("Recipes", 3), ("Travel", 2), ("Work", 4), ("Meetings", 3), ("Projects", 2),
             ("Reading", 4), ("Learning", 3)}
@@ -75,7 +76,7 @@ PATCH = '''"""{doc}"""
 notes = {{n["id"]: n for n in state["notes"]}}
 
 {pins}
-
+{ui}
 r = requests.post(f"{{BASE}}/post", params={{"sid": SID}}, json={{"action": "set_current", "state": state}}, headers=H,
                   timeout=10)
 r.raise_for_status()
@@ -83,8 +84,10 @@ r.raise_for_status()
 
 REWARD = '''"""Reward for {tid}.
 
-The {nth} note of {nb} ({title!r}, {nid}) is pinned and nothing else changed. The last line
-printed is REWARD: x (1 or 0; a pinned note with damage elsewhere gets 0.5).
+Goals, as the task says them: the {nb} notebook is open (1 point), its {nth} note ({title!r},
+{nid}) is the open note (1 point) and that note is pinned (2 points). The score is the share of
+points earned, halved when anything else changed (another note, the notebooks). The last line
+printed is REWARD: x.
 """
 
 ''' + HEADER + '''g = r.json()
@@ -92,25 +95,30 @@ init, cur = g["initial_state"], g["current_state"]
 before = {{n["id"]: n for n in init["notes"]}}
 after = {{n["id"]: n for n in cur["notes"]}}
 CONTENT = ("notebook_id", "title", "body", "tags", "pinned", "trashed", "created_at")
-TARGET = "{nid}"
+TARGET, NOTEBOOK = "{nid}", "{nbid}"
 
 
 def changed(a, b, allowed=()):
     return [k for k in CONTENT if k not in allowed and a[k] != b[k]]
 
 
-now = after.get(TARGET)
-goal = now is not None and now["pinned"] is True
+ui, now = cur["ui"], after.get(TARGET)
+goals = [
+    ("the {nb} notebook is open", ui.get("view") == "notebook" and ui.get("notebook_id") == NOTEBOOK, 1),
+    (f"{{TARGET}} is the open note", ui.get("selected_note") == TARGET, 1),
+    (f"{{TARGET}} is pinned", now is not None and now["pinned"] is True, 2),
+]
 guards = {{
     "the note is otherwise unchanged": now is not None and not changed(before[TARGET], now, allowed=("pinned",)),
     "no other note changed, was added or was removed":
         set(after) == set(before) and all(not changed(n, after[i]) for i, n in before.items() if i != TARGET),
     "the notebooks are unchanged": sorted(map(str, init["notebooks"])) == sorted(map(str, cur["notebooks"])),
 }}
-print(f"goal  {{'ok' if goal else 'NO'}}  {{TARGET}} is pinned")
+for name, ok, points in goals:
+    print(f"goal  {{'ok' if ok else 'NO'}}  {{name}} ({{points}}/4)")
 for name, ok in guards.items():
     print(f"guard {{'ok' if ok else 'NO'}}  {{name}}")
-score = (1.0 if goal else 0.0) * (1.0 if all(guards.values()) else 0.5)
+score = sum(p for _, ok, p in goals if ok) / 4 * (1.0 if all(guards.values()) else 0.5)
 print(f"REWARD: {{score}}")
 '''
 
@@ -136,6 +144,11 @@ def notebook_lists(state: dict) -> dict[str, list[dict]]:
     return out
 
 
+def open_note(nbid: str, note: dict) -> str:
+    return (f'state["ui"].update(view="notebook", notebook_id="{nbid}", tag=None, page=1, '
+            f'selected_note="{note["id"]}")\n')
+
+
 def pin(note: dict) -> str:
     return f'notes["{note["id"]}"]["pinned"] = True'
 
@@ -148,6 +161,7 @@ def write_tuple(nb: str, k: int, variant: str, wording: str, lists: dict[str, li
     held = (nb, k) in HELD_OUT
     tid = f"{FAMILY}.{'held_out' if held else 'train'}.{slug(nb)}_{k}{variant}"
     note, neighbour = lists[nb][k - 1], lists[nb][k - 2]
+    nbid = NOTEBOOK_IDS[nb]
     d = OUT / tid
     shutil.rmtree(d, ignore_errors=True)
     (d / "near_miss").mkdir(parents=True)
@@ -163,12 +177,16 @@ def write_tuple(nb: str, k: int, variant: str, wording: str, lists: dict[str, li
     }
     (d / "task_config.json").write_text(json.dumps(config, indent=2, ensure_ascii=False) + "\n")
     (d / "initial_setup.py").write_text(SETUP.format(tid=tid))
-    (d / "golden_patch.py").write_text(PATCH.format(doc=f"Golden patch for {tid}: pin {note['id']}.", pins=pin(note)))
-    (d / "reward.py").write_text(REWARD.format(tid=tid, nth=nth, nb=nb, title=note["title"], nid=note["id"]))
+    ui = open_note(nbid, note)
+    (d / "golden_patch.py").write_text(PATCH.format(
+        doc=f"Golden patch for {tid}: open {nb}, open {note['id']}, pin it.", pins=pin(note), ui=ui))
+    (d / "reward.py").write_text(REWARD.format(tid=tid, nth=nth, nb=nb, nbid=nbid, title=note["title"], nid=note["id"]))
     (d / "near_miss" / "pin_previous_row.py").write_text(PATCH.format(
-        doc=f"Near miss for {tid}: pins the note one row above the right one.", pins=pin(neighbour)))
+        doc=f"Near miss for {tid}: opens {nb} and pins the note one row above the right one.", pins=pin(neighbour),
+        ui=open_note(nbid, neighbour)))
     (d / "near_miss" / "pin_both_rows.py").write_text(PATCH.format(
-        doc=f"Near miss for {tid}: pins the right note and the one above it.", pins=pin(note) + "\n" + pin(neighbour)))
+        doc=f"Near miss for {tid}: pins the right note and the one above it.", pins=pin(note) + "\n" + pin(neighbour),
+        ui=ui))
     steps = [[{"type": "click", "x": SIDEBAR_X, "y": NOTEBOOK_Y[nb], "frame": "relative_999"}],
              [{"type": "click", "x": LIST_X, "y": ROW_Y[k], "frame": "relative_999"}],
              [{"type": "click", "x": PIN[0], "y": PIN[1], "frame": "relative_999"}],
@@ -180,7 +198,10 @@ def write_tuple(nb: str, k: int, variant: str, wording: str, lists: dict[str, li
 
 
 def main() -> None:
-    lists = notebook_lists(seed_state())
+    global NOTEBOOK_IDS
+    state = seed_state()
+    NOTEBOOK_IDS = {b["name"]: b["id"] for b in state["notebooks"]}
+    lists = notebook_lists(state)
     combos = [(nb, k) for nb in NOTEBOOK_Y for k in POSITIONS if k <= len(lists[nb])]
     for old in OUT.glob(f"{FAMILY}.*"):
         shutil.rmtree(old)

@@ -1,4 +1,4 @@
-"""Golden patch for notes.pin_nth.held_out.meetings_3: pin n13."""
+"""Golden patch for notes.pin_nth.held_out.meetings_3: open Meetings, open n13, pin it."""
 
 import os
 
@@ -14,6 +14,7 @@ state = r.json()["current_state"]
 notes = {n["id"]: n for n in state["notes"]}
 
 notes["n13"]["pinned"] = True
+state["ui"].update(view="notebook", notebook_id="nb5", tag=None, page=1, selected_note="n13")
 
 r = requests.post(f"{BASE}/post", params={"sid": SID}, json={"action": "set_current", "state": state}, headers=H,
                   timeout=10)

@@ -1,4 +1,4 @@
-"""Golden patch for notes.pin_nth.train.journal_4a: pin n34."""
+"""Golden patch for notes.pin_nth.train.journal_4a: open Journal, open n34, pin it."""
 
 import os
 
@@ -14,6 +14,7 @@ state = r.json()["current_state"]
 notes = {n["id"]: n for n in state["notes"]}
 
 notes["n34"]["pinned"] = True
+state["ui"].update(view="notebook", notebook_id="nb9", tag=None, page=1, selected_note="n34")
 
 r = requests.post(f"{BASE}/post", params={"sid": SID}, json={"action": "set_current", "state": state}, headers=H,
                   timeout=10)

@@ -1,4 +1,4 @@
-"""Golden patch for notes.pin_nth.train.learning_4a: pin n31."""
+"""Golden patch for notes.pin_nth.train.learning_4a: open Learning, open n31, pin it."""
 
 import os
 
@@ -14,6 +14,7 @@ state = r.json()["current_state"]
 notes = {n["id"]: n for n in state["notes"]}
 
 notes["n31"]["pinned"] = True
+state["ui"].update(view="notebook", notebook_id="nb10", tag=None, page=1, selected_note="n31")
 
 r = requests.post(f"{BASE}/post", params={"sid": SID}, json={"action": "set_current", "state": state}, headers=H,
                   timeout=10)

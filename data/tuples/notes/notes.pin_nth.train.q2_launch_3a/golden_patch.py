@@ -1,4 +1,4 @@
-"""Golden patch for notes.pin_nth.train.q2_launch_3a: pin n24."""
+"""Golden patch for notes.pin_nth.train.q2_launch_3a: open Q2 Launch, open n24, pin it."""
 
 import os
 
@@ -14,6 +14,7 @@ state = r.json()["current_state"]
 notes = {n["id"]: n for n in state["notes"]}
 
 notes["n24"]["pinned"] = True
+state["ui"].update(view="notebook", notebook_id="nb7", tag=None, page=1, selected_note="n24")
 
 r = requests.post(f"{BASE}/post", params={"sid": SID}, json={"action": "set_current", "state": state}, headers=H,
                   timeout=10)

@@ -1,4 +1,4 @@
-"""Near miss for notes.pin_nth.held_out.travel_2: pins the note one row above the right one."""
+"""Near miss for notes.pin_nth.held_out.travel_2: opens Travel and pins the note one row above the right one."""
 
 import os
 
@@ -14,6 +14,7 @@ state = r.json()["current_state"]
 notes = {n["id"]: n for n in state["notes"]}
 
 notes["n4"]["pinned"] = True
+state["ui"].update(view="notebook", notebook_id="nb3", tag=None, page=1, selected_note="n4")
 
 r = requests.post(f"{BASE}/post", params={"sid": SID}, json={"action": "set_current", "state": state}, headers=H,
                   timeout=10)

@@ -15,6 +15,7 @@ notes = {n["id"]: n for n in state["notes"]}
 
 notes["n26"]["pinned"] = True
 notes["n16"]["pinned"] = True
+state["ui"].update(view="notebook", notebook_id="nb9", tag=None, page=1, selected_note="n26")
 
 r = requests.post(f"{BASE}/post", params={"sid": SID}, json={"action": "set_current", "state": state}, headers=H,
                   timeout=10)

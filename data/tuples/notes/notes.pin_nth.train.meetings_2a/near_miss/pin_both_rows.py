@@ -15,6 +15,7 @@ notes = {n["id"]: n for n in state["notes"]}
 
 notes["n6"]["pinned"] = True
 notes["n1"]["pinned"] = True
+state["ui"].update(view="notebook", notebook_id="nb5", tag=None, page=1, selected_note="n6")
 
 r = requests.post(f"{BASE}/post", params={"sid": SID}, json={"action": "set_current", "state": state}, headers=H,
                   timeout=10)

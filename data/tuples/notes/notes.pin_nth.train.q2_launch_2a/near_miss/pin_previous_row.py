@@ -1,4 +1,4 @@
-"""Near miss for notes.pin_nth.train.q2_launch_2a: pins the note one row above the right one."""
+"""Near miss for notes.pin_nth.train.q2_launch_2a: opens Q2 Launch and pins the note one row above the right one."""
 
 import os
 
@@ -14,6 +14,7 @@ state = r.json()["current_state"]
 notes = {n["id"]: n for n in state["notes"]}
 
 notes["n3"]["pinned"] = True
+state["ui"].update(view="notebook", notebook_id="nb7", tag=None, page=1, selected_note="n3")
 
 r = requests.post(f"{BASE}/post", params={"sid": SID}, json={"action": "set_current", "state": state}, headers=H,
                   timeout=10)
