@@ -58,7 +58,9 @@ def plot_run(run_dir: str | Path, out: str | Path | None = None, window: int = 3
     s_steps, s_vals = series(records, "rollout/success_rate")
     if not s_steps:
         raise ValueError(f"{run_dir}/metrics.jsonl has no rollout/success_rate records; nothing to plot")
-    fig, axes = plt.subplots(2, 2, figsize=(12, 8), dpi=100)
+    scaffold = bool(series(records, "scaffold/slices_per_trajectory")[0])
+    rows = 3 if scaffold else 2  # multi-turn runs add the scaffold and ratio/consistency panels
+    fig, axes = plt.subplots(rows, 2, figsize=(12, 4 * rows), dpi=100)
     ax = axes[0][0]
     ax.plot(s_steps, [100 * v for v in s_vals], "o-", color="tab:blue", alpha=0.35, label="train rollouts")
     ax.plot(s_steps, [100 * v for v in moving_average(s_vals, window)], "-", color="tab:blue", lw=2.5,
@@ -90,6 +92,28 @@ def plot_run(run_dir: str | Path, out: str | Path | None = None, window: int = 3
         twin.plot(l_steps, l_vals, "x:", color="tab:gray", label="GSPO loss")
         twin.set_ylabel("loss")
     ax.set_title("reward mean (and loss, dotted)", fontsize=11)
+    if scaffold:
+        ax = axes[2][0]
+        for key, label, color in (("scaffold/slices_per_trajectory", "slices per trajectory", "tab:orange"),
+                                  ("scaffold/folded_per_trajectory", "folded screenshots per trajectory", "tab:brown"),
+                                  ("scaffold/multi_slice_frac", "share trained as 2+ slices", "tab:olive")):
+            steps, vals = series(records, key)
+            ax.plot(steps, vals, "o-", color=color, label=label)
+        ax.set_title("scaffold: folding and slicing of the trained trajectories", fontsize=11)
+        ax.set_ylim(bottom=0)
+        ax.legend(loc="lower right", fontsize=9)
+        ax = axes[2][1]
+        for key, label, style in (("train/seq_ratio_min", "sequence ratio min", "v-"),
+                                  ("train/seq_ratio_max", "sequence ratio max", "^-"),
+                                  ("train/clip_frac", "clip fraction", "o:")):
+            steps, vals = series(records, key)
+            ax.plot(steps, vals, style, label=label)
+        g_steps, g_vals = series(records, "consistency/logprob_gap_max")
+        title = "GSPO sequence ratios and clipping"
+        if g_vals:
+            title += f"; max learner-rollout log-prob gap {max(g_vals):.1e}"
+        ax.set_title(title, fontsize=11)
+        ax.legend(loc="best", fontsize=9)
     for row in axes:
         for a in row:
             a.set_xlabel("training step")
