@@ -24,6 +24,11 @@ What is measured (one bundled notes tuple, 1280x800 viewport, PNG screenshots), 
   ``screenshot`` against our ``EpisodeSlot.step`` (which also waits until the app has settled)
   and against a full pool step through a Ray worker (PNG shipped and decoded); interleaved so
   both see the same machine load. Also sequential resets and scores with one slot.
+- score (``--parts score`` runs only this and merges it into an existing rollout.json/md):
+  ``score()`` through a pool worker (whose scripts run in its warm sandbox, data/warm_sandbox.py),
+  and, in this process on one page, ``EpisodeSlot.score()`` on the cold path (a fresh bubblewrap +
+  Python per script) against the warm path, interleaved; and where a reward script's time goes:
+  sandbox start (an empty script) against the whole reward script, cold and warm.
 - the machine's 1-minute load average at start and end.
 """
 
@@ -250,6 +255,93 @@ def profile(hub, t, reps: int, cache_dir: str) -> dict:
     return {k: round(statistics.median(v), 1) for k, v in ms.items() if v}
 
 
+def score_bench(hub, t, reps: int, cache_dir: str) -> dict:
+    """score() latency: a pool worker (warm sandbox), and one slot in this process cold vs warm
+    (interleaved); the reward script's sandbox start vs script time on both paths."""
+    from playwright.sync_api import sync_playwright
+
+    from cuagym.browser import launch_kwargs
+    from cuagym.data.sandbox import run_script
+    from cuagym.data.warm_sandbox import WarmSandbox
+    from cuagym.rollout.pool import EnvPool
+    from cuagym.rollout.slot import EpisodeSlot
+
+    out: dict = {"reps": reps, "load_start": os.getloadavg()[0]}
+    pool_scores = []
+    with EnvPool(hub.urls, hub.admin_token, workers=1, slots_per_worker=1, call_timeout_s=300, failure_retries=0,
+                 setup_cache=cache_dir) as pool:
+        env = pool.acquire()
+        env.reset(t)
+        env.score()  # the worker's zygote was started with the worker; this one warms caches
+        for _ in range(reps):
+            env.reset(t)
+            t0 = time.monotonic()
+            env.score()
+            pool_scores.append(time.monotonic() - t0)
+        out["pool_sandbox"] = pool.call(0, "ping").get("sandbox")
+        pool.release(env)
+    empty = Path(tempfile.mkdtemp()) / "empty.py"
+    empty.write_text("")
+    cold, warm_ = [], []
+    ms: dict[str, list[float]] = {k: [] for k in ("cold_sandbox_start", "cold_reward_script", "warm_sandbox_start",
+                                                  "warm_reward_script")}
+    with sync_playwright() as p, WarmSandbox() as warm:
+        browser = p.chromium.launch(**launch_kwargs())
+        slot = EpisodeSlot(browser, hub.urls, hub.admin_token)
+        slot.reset(t)
+        acc = slot.access
+        slot.sandbox = warm
+        slot.score()  # starts the zygote
+        for i in range(reps + 1):
+            for mode, sink in (("cold", cold), ("warm", warm_)):
+                slot.sandbox = warm if mode == "warm" else None
+                t0 = time.monotonic()
+                slot.score()
+                if i:
+                    sink.append(time.monotonic() - t0)
+                for name, script, kw in (("sandbox_start", empty, {}),
+                                         ("reward_script", t.script("reward.py"), {"expect_reward": True})):
+                    t0 = time.perf_counter()
+                    res = run_script(script, acc, warm=slot.sandbox, **kw)
+                    if i:
+                        ms[f"{mode}_{name}"].append(1000 * (time.perf_counter() - t0))
+                    assert res.ok, res.summary()
+        out["slot_warm_sandbox"] = warm.stats()
+        slot.close_context()
+        browser.close()
+    out.update(pool_score_p50_s=pct(pool_scores, 0.5), pool_score_max_s=max(pool_scores),
+               slot_cold_score_p50_s=pct(cold, 0.5), slot_cold_score_max_s=max(cold),
+               slot_warm_score_p50_s=pct(warm_, 0.5), slot_warm_score_max_s=max(warm_),
+               profile_ms={k: round(statistics.median(v), 1) for k, v in ms.items()})
+    pm = out["profile_ms"]
+    for mode in ("cold", "warm"):
+        pm[f"{mode}_script_only"] = round(pm[f"{mode}_reward_script"] - pm[f"{mode}_sandbox_start"], 1)
+    out["load_end"] = os.getloadavg()[0]
+    return out
+
+
+def score_md(sc: dict) -> list[str]:
+    pm = sc["profile_ms"]
+    return [
+        "## score(): warm sandbox", "",
+        f"Measured {sc.get('date', '')} (`{sc.get('command', '')}`), load average (1 min) at start / end "
+        f"{sc['load_start']:.1f} / {sc['load_end']:.1f}; p50 / max over {sc['reps']} scores each.", "",
+        "| score() | p50 (s) | max (s) |", "|---|---:|---:|",
+        f"| through a pool worker (its scripts run in its warm sandbox) | {sc['pool_score_p50_s']:.3f} | "
+        f"{sc['pool_score_max_s']:.3f} |",
+        f"| EpisodeSlot.score() in this process, cold path (fresh bubblewrap + Python per script) | "
+        f"{sc['slot_cold_score_p50_s']:.3f} | {sc['slot_cold_score_max_s']:.3f} |",
+        f"| EpisodeSlot.score() in this process, warm path (interleaved with the cold one) | "
+        f"{sc['slot_warm_score_p50_s']:.3f} | {sc['slot_warm_score_max_s']:.3f} |", "",
+        "Where a reward script's time goes (medians in ms, same run): sandbox start = an empty script; "
+        "script only = reward script minus sandbox start.", "",
+        "| path | sandbox start | reward script | script only |", "|---|---:|---:|---:|",
+        f"| cold | {pm['cold_sandbox_start']:.1f} | {pm['cold_reward_script']:.1f} | {pm['cold_script_only']:.1f} |",
+        f"| warm | {pm['warm_sandbox_start']:.1f} | {pm['warm_reward_script']:.1f} | {pm['warm_script_only']:.1f} |",
+        "",
+    ]
+
+
 def ceiling(hub, n: int, seconds: float, browsers: int = 2) -> dict:
     """Steps/s of ``n`` bare pages (over ``browsers`` Chromiums) doing click + PNG screenshot in parallel."""
     import asyncio
@@ -298,6 +390,14 @@ def ceiling(hub, n: int, seconds: float, browsers: int = 2) -> dict:
     return out
 
 
+def score_target(res: dict) -> str:
+    sc = res.get("score")
+    if not sc:
+        return f"{res['overhead']['score_p50_s']:.3f} s"
+    return (f"{sc['pool_score_p50_s']:.3f} s (warm sandbox; cold path {sc['slot_cold_score_p50_s']:.3f} s, "
+            "see \"score(): warm sandbox\")")
+
+
 def write_md(res: dict, path: Path, notes: str = "") -> None:
     m, o = res["machine"], res["overhead"]
     rows = {r["slots"]: r for r in res["rows"]}
@@ -327,7 +427,7 @@ def write_md(res: dict, path: Path, notes: str = "") -> None:
                  f"{r['steps_over_ceiling']:.2f} ({r['env_steps_per_s']:.1f} / {r['ceiling_steps_per_s']:.1f})"),
                 ("PSS per slot at 16 slots", "<= 98 MiB", f"{r['chromium_pss_mib_per_slot']:.0f} MiB")]
     tgt += [("pool step / bare click + screenshot (interleaved)", "<= 1.25", f"{o['pool_over_bare']:.2f}"),
-            ("score() p50, 1 slot", "<= 0.060 s", f"{o['score_p50_s']:.3f} s")]
+            ("score() p50, 1 slot", "<= 0.060 s", score_target(res))]
     lines += [f"| {a} | {b} | {c} |" for a, b, c in tgt]
     lines += [
         "", "## Per slot count", "",
@@ -360,9 +460,29 @@ def write_md(res: dict, path: Path, notes: str = "") -> None:
         lines += ["## Where one slot's time goes (each part timed on its own, medians in ms, same run)", "",
                   "| " + " | ".join(pm) + " |", "|" + "---:|" * len(pm), "| " + " | ".join(f"{v:.1f}" for v in pm.values())
                   + " |", ""]
+    if res.get("score"):
+        lines += score_md(res["score"])
     if notes:
         lines += [notes.rstrip(), ""]
     path.write_text("\n".join(lines))
+
+
+def merge_score_md(res: dict, path: Path) -> None:
+    """Put this run's score rows into an existing rollout.md, keeping everything else in it."""
+    text = path.read_text()
+    lines = text.split("\n")
+    lines = [f"| score() p50, 1 slot | <= 0.060 s | {score_target(res)} |" if ln.startswith("| score() p50, 1 slot |")
+             else ln for ln in lines]
+    text = "\n".join(lines)
+    section = "\n".join(score_md(res["score"]))
+    start = text.find("## score(): warm sandbox")
+    if start >= 0:
+        end = text.find("\n## ", start + 3)
+        text = text[:start] + section + ("\n" + text[end + 1:] if end >= 0 else "")
+    else:  # before the notes on what changed, after the tables
+        at = text.find("## What changed")
+        text = text[:at] + section + "\n" + text[at:] if at >= 0 else text.rstrip("\n") + "\n\n" + section
+    path.write_text(text)
 
 
 def main() -> None:
@@ -373,6 +493,8 @@ def main() -> None:
     ap.add_argument("--ceiling-s", type=float, default=8.0, help="seconds of bare parallel stepping per slot count")
     ap.add_argument("--out", type=Path, default=ROOT / "bench" / "results")
     ap.add_argument("--notes", type=Path, default=None, help="a Markdown file appended to rollout.md (the profile)")
+    ap.add_argument("--parts", choices=["all", "score"], default="all",
+                    help="score: only the score() figures, merged into the existing rollout.json/md")
     args = ap.parse_args()
     os.environ.setdefault("RAY_USAGE_STATS_ENABLED", "0")
     os.environ.setdefault("RAY_AUTH_MODE", "disabled")
@@ -387,12 +509,29 @@ def main() -> None:
                  "load_start": os.getloadavg()[0], "tuple": t.id, "rows": []}
     ray.init(num_cpus=2, include_dashboard=False, object_store_memory=1 << 30, log_to_driver=False)
     cache_dir = tempfile.mkdtemp(prefix="cuagym-setup-cache-")  # empty: the first reset runs the setup
+    if args.parts == "score":
+        try:
+            with HubProcess(["notes"]) as hub:
+                sc = score_bench(hub, t, args.reps, cache_dir)
+        finally:
+            ray.shutdown()
+        sc.update(date=res["date"], command=res["command"])
+        print(json.dumps(sc), flush=True)
+        old = json.loads((args.out / "rollout.json").read_text())
+        old["score"] = sc
+        (args.out / "rollout.json").write_text(json.dumps(old, indent=1))
+        merge_score_md(old, args.out / "rollout.md")
+        print(f"merged the score figures into {args.out / 'rollout.json'} and {args.out / 'rollout.md'}")
+        return
     try:
         with HubProcess(["notes"]) as hub:
             res["overhead"] = overhead(hub, t, args.reps, cache_dir)
             print(json.dumps(res["overhead"]), flush=True)
             res["profile_ms"] = profile(hub, t, max(6, args.reps // 2), cache_dir)
             print(json.dumps({"profile_ms": res["profile_ms"]}), flush=True)
+            res["score"] = score_bench(hub, t, args.reps, cache_dir)
+            res["score"].update(date=res["date"], command=res["command"])
+            print(json.dumps({"score": res["score"]}), flush=True)
             for n in args.slots:
                 c = ceiling(hub, n, args.ceiling_s)
                 print(json.dumps({"ceiling": c}), flush=True)
