@@ -64,7 +64,7 @@ if gaps:
 _, multi = series(recs, "scaffold/multi_slice_frac")
 if multi and max(multi) > 0:
     _, slices = series(recs, "scaffold/slices_per_trajectory")
-    print(f"  trajectories trained as 2+ slices: {100 * sum(multi) / len(multi):.0f}% (mean over steps); "
+    print(f"  episodes with 2+ slices: {100 * sum(multi) / len(multi):.0f}% (mean over steps); "
           f"slices per trajectory {sum(slices) / len(slices):.2f}")
 print(f"  wall time after set-up: {seconds // 60} min {seconds % 60} s")
 print(f"  run directory:  {run}  (metrics.jsonl, rollouts/, eval/, summary.json)")

@@ -38,7 +38,7 @@ from cuagym.config import Config, to_dict
 from cuagym.data.dataset import Dataset, EpochSampler
 from cuagym.gspo import group_advantages
 from cuagym.rollout.batch import rollout_batch
-from cuagym.scaffold import StepRecord
+from cuagym.scaffold import StepRecord, fold_boundaries, folded_count
 from cuagym.train.checkpoint import list_checkpoints
 from cuagym.rollout.setup import environment, load_tuples, loop_config, make_builder
 from cuagym.train.evaluate import evaluate, success_table
@@ -84,21 +84,18 @@ def build_batch(groups: Sequence[Sequence[Any]], builder: Any, adv_eps: float, d
                      "rollout/groups_trained": float(trained)}
 
 
-def scaffold_metrics(samples: Sequence[TrainSample]) -> dict[str, float]:
-    """How the scaffold shaped the trained batch: slices and folded screenshots per trajectory
-    and the share of trajectories trained as two or more slices (turns per episode and actions
-    per turn are rollout/steps_per_trajectory and rollout/actions_per_step)."""
-    slices: dict[Any, int] = {}
-    folded: dict[Any, int] = {}
-    for s in samples:
-        slices[s.traj_id] = slices.get(s.traj_id, 0) + 1
-        folded[s.traj_id] = max(folded.get(s.traj_id, 0), s.folded)
-    if not slices:
+def scaffold_metrics(groups: Sequence[Sequence[Any]], image_max: int, fold_size: int) -> dict[str, float]:
+    """How the fold rule cut this step's episodes (the cut training uses): slices and folded
+    screenshots per episode, and the share of episodes that train as two or more slices (turns
+    per episode and actions per turn are rollout/steps_per_trajectory and rollout/actions_per_step)."""
+    turns = [len(t.steps) for g in groups for t in g if t.termination != "env_failure" and t.steps]
+    if not turns:
         return {}
-    n = len(slices)
-    return {"scaffold/slices_per_trajectory": sum(slices.values()) / n,
-            "scaffold/multi_slice_frac": sum(v >= 2 for v in slices.values()) / n,
-            "scaffold/folded_per_trajectory": sum(folded.values()) / n}
+    slices = [len(fold_boundaries(n, image_max, fold_size)) for n in turns]
+    return {"scaffold/slices_per_trajectory": sum(slices) / len(turns),
+            "scaffold/multi_slice_frac": sum(k >= 2 for k in slices) / len(turns),
+            # step n-1 acts on the n-th screenshot: the most folded context of the episode
+            "scaffold/folded_per_trajectory": sum(folded_count(n, image_max, fold_size) for n in turns) / len(turns)}
 
 
 @contextmanager
@@ -180,7 +177,7 @@ class Run:
     def update(self, groups: Any, step: int) -> dict[str, float]:
         """Advantages, slices and one GSPO update (engines asleep meanwhile when colocated)."""
         samples, m = build_batch(groups, self.builder, self.gspo.adv_eps, self.gspo.drop_zero_variance_groups)
-        m.update(scaffold_metrics(samples))
+        m.update(scaffold_metrics(groups, self.cfg.rollout.image_max, self.cfg.rollout.fold_size))
         t1 = time.monotonic()
         if samples:
             if self.cfg.cluster.colocate:

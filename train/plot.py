@@ -94,12 +94,12 @@ def plot_run(run_dir: str | Path, out: str | Path | None = None, window: int = 3
     ax.set_title("reward mean (and loss, dotted)", fontsize=11)
     if scaffold:
         ax = axes[2][0]
-        for key, label, color in (("scaffold/slices_per_trajectory", "slices per trajectory", "tab:orange"),
-                                  ("scaffold/folded_per_trajectory", "folded screenshots per trajectory", "tab:brown"),
-                                  ("scaffold/multi_slice_frac", "share trained as 2+ slices", "tab:olive")):
+        for key, label, color in (("scaffold/slices_per_trajectory", "slices per episode", "tab:orange"),
+                                  ("scaffold/folded_per_trajectory", "folded screenshots per episode", "tab:brown"),
+                                  ("scaffold/multi_slice_frac", "share of episodes with 2+ slices", "tab:olive")):
             steps, vals = series(records, key)
             ax.plot(steps, vals, "o-", color=color, label=label)
-        ax.set_title("scaffold: folding and slicing of the trained trajectories", fontsize=11)
+        ax.set_title("scaffold: folding and slicing of the episodes", fontsize=11)
         ax.set_ylim(bottom=0)
         ax.legend(loc="lower right", fontsize=9)
         ax = axes[2][1]

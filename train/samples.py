@@ -32,7 +32,6 @@ class TrainSample:
     pixel_values / image_grid_thw: the full-resolution screenshots of the context, or None.
     traj_id: the trajectory the slice belongs to; advantage: that trajectory's advantage;
     traj_num_tokens: policy tokens of the WHOLE trajectory (all its slices).
-    folded: screenshots of the context replaced by the fold placeholder.
     """
 
     input_ids: torch.Tensor
@@ -45,7 +44,6 @@ class TrainSample:
     traj_id: Hashable
     advantage: float
     traj_num_tokens: int
-    folded: int = 0
 
     def __len__(self) -> int:
         return int(self.input_ids.shape[0])
@@ -84,7 +82,6 @@ def sample_from_slice(builder: ContextBuilder, sl: Slice, screenshots: Sequence[
         traj_id=traj_id,
         advantage=float(advantage),
         traj_num_tokens=int(traj_num_tokens),
-        folded=int(sl.context.folded),
     )
 
 
