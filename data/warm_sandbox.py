@@ -334,8 +334,12 @@ class WarmSandbox:
             try:
                 why = z.wait_ready(self.start_timeout_s)
                 if not why:
-                    res = z.run(script, access, expect_reward, limits)
-                    self.warm_runs += 1
+                    try:
+                        res = z.run(script, access, expect_reward, limits)
+                    except OSError as e:  # the job's files could not be written: as the cold path reports it
+                        res = ScriptResult(Outcome.SANDBOX_ERROR, f"could not start the sandbox: {e}")
+                    with self._lock:
+                        self.warm_runs += 1
                     return res
                 z.retired = True
             finally:
@@ -344,8 +348,9 @@ class WarmSandbox:
                     if z.retired and self._zygote is z:
                         self._zygote = None
                     self._release(z)
-        self.cold_runs += 1
-        self.cold_reason = why
+        with self._lock:
+            self.cold_runs += 1
+            self.cold_reason = why
         return run_cold(script, access, targets, expect_reward=expect_reward, limits=limits)
 
     @property
