@@ -9,9 +9,9 @@ real hub. Nothing else is reachable. Usage (by the sandbox only):
     python -I sandbox_runner.py --zygote FD        (the warm sandbox, data/warm_sandbox.py)
 
 In ``--zygote`` mode the runner is a pre-started interpreter (``requests`` already imported) that
-waits for jobs on the control socket FD. Per job it forks a supervisor, which enters new mount,
-PID, network, IPC and UTS namespaces and forks the job's init (PID 1 there): it mounts a /proc of
-its own, binds the job's directory on /sandbox and the job's private /tmp on /tmp, hides every
+waits for jobs on the control socket FD. Per job it forks a supervisor (ahead of the job), which
+enters new mount, PID, network, IPC and UTS namespaces and forks the job's init (PID 1 there): it
+mounts a /proc of its own, binds the job's directory on /sandbox and the job's private /tmp on /tmp, hides every
 other job's files, brings up a loopback of its own, and forks the script's process, which takes
 the job's stdout/stderr, rlimits, uid (no capabilities, no new privileges) and environment before
 running the script exactly as the cold path does. When the script's process ends, the init
@@ -174,7 +174,10 @@ def _warm_up():
 
 
 def zygote(ctrl_fd):
-    """Serve jobs forever; returns only in a job's script process, with the job."""
+    """Serve jobs forever; returns only in a job's script process, with the job.
+
+    The next job's supervisor and init are always made ahead (a spare: namespaces entered,
+    /proc and loopback ready), so a job only waits for its own mounts and the script's fork."""
     import json
     import signal
 
@@ -187,6 +190,9 @@ def zygote(ctrl_fd):
     libc = _libc()
     ctrl = socket.socket(fileno=ctrl_fd)
     signal.signal(signal.SIGCHLD, signal.SIG_IGN)  # supervisors are reaped by the kernel
+    spare, job = _spare(ctrl, libc)
+    if job is not None:
+        return job
     _send(ctrl, {"ready": os.getpid()})
     while True:
         try:
@@ -195,34 +201,95 @@ def zygote(ctrl_fd):
             os._exit(0)
         if not msg:  # the host closed the control socket: it is gone or closing us
             os._exit(0)
-        job = json.loads(msg)
-        try:
-            pid = os.fork()
-        except OSError as e:
-            _send(ctrl, {"job": job["id"], "error": f"{SANDBOX_EXIT_SETUP}: fork: {e}"})
-            pid = -1
-        if pid == 0:
-            return _supervise(ctrl, job, fds, libc)
+        sent = False
+        for _ in range(2):  # a spare that died is replaced once
+            if spare is None:
+                spare, job = _spare(ctrl, libc)
+                if job is not None:
+                    return job
+                if spare is None:
+                    break
+            try:
+                socket.send_fds(spare, [msg], fds)
+                sent = True
+            except OSError:
+                pass
+            spare.close()
+            spare = None
+            if sent:
+                break
+        if not sent:
+            _send(ctrl, {"job": json.loads(msg)["id"], "error": f"{SANDBOX_EXIT_SETUP}: no supervisor could start"})
         for fd in fds:
             os.close(fd)
+        spare, job = _spare(ctrl, libc)  # the next job's, made while this one runs
+        if job is not None:
+            return job
 
 
-def _supervise(ctrl, job, fds, libc):
-    """The job's supervisor (in the zygote's namespaces): start the job, enforce its wall clock,
-    report its exit status. Returns only in the job's script process."""
+def _spare(ctrl, libc):
+    """Fork a supervisor that waits for a job: (socket to hand it the job, None) in the zygote;
+    (None, job) in the job's script process; (None, None) when the fork failed."""
+    ours, theirs = socket.socketpair(socket.AF_UNIX, socket.SOCK_SEQPACKET)
+    try:
+        pid = os.fork()
+    except OSError:
+        ours.close()
+        theirs.close()
+        return None, None
+    if pid:
+        theirs.close()
+        return ours, None
+    ours.close()
+    return None, _supervise(ctrl, theirs, libc)
+
+
+def _recv_job(sock):
+    """(raw message, fds) of the job handed over ``sock``; (b"", []) when the sender is gone."""
+    try:
+        msg, fds, _, _ = socket.recv_fds(sock, 1 << 20, 4)
+    except OSError:
+        return b"", []
+    return msg, fds
+
+
+def _supervise(ctrl, hand, libc):
+    """A job's supervisor (in the zygote's namespaces): make the job's init in new namespaces,
+    wait for the job, pass it on, enforce its wall clock, report its exit status. Returns only in
+    the job's script process."""
+    import json
     import signal
 
     signal.signal(signal.SIGCHLD, signal.SIG_DFL)
+    to_init, init_end = socket.socketpair(socket.AF_UNIX, socket.SOCK_SEQPACKET)
     try:
         _check(libc.unshare(CLONE_NEWNS | CLONE_NEWPID | CLONE_NEWNET | CLONE_NEWIPC | CLONE_NEWUTS), "unshare")
         init = os.fork()
     except OSError as e:
-        _send(ctrl, {"job": job["id"], "error": f"{SANDBOX_EXIT_SETUP}: {e}"})
+        msg, _ = _recv_job(hand)
+        if msg:
+            _send(ctrl, {"job": json.loads(msg)["id"], "error": f"{SANDBOX_EXIT_SETUP}: {e}"})
         os._exit(0)
     if init == 0:
-        return _job_init(ctrl, job, fds, libc)
+        hand.close()
+        to_init.close()
+        return _job_init(ctrl, init_end, libc)
+    init_end.close()
+    msg, fds = _recv_job(hand)
+    hand.close()
+    if not msg:  # the zygote is gone: so is this spare
+        os.kill(init, signal.SIGKILL)
+        os._exit(0)
+    job = json.loads(msg)
+    try:
+        socket.send_fds(to_init, [msg], fds)
+    except OSError as e:
+        _send(ctrl, {"job": job["id"], "error": f"{SANDBOX_EXIT_SETUP}: the job's init is gone: {e}"})
+        os.kill(init, signal.SIGKILL)
+        os._exit(0)
     for fd in fds:
         os.close(fd)
+    to_init.close()
     killed = []
 
     def expire(*_):
@@ -240,20 +307,35 @@ def _supervise(ctrl, job, fds, libc):
     os._exit(0)
 
 
-def _job_init(ctrl, job, fds, libc):
-    """PID 1 of the job's namespaces: private mounts and loopback, then the script's process;
-    exits with the script's status (which ends every other process of the job)."""
+def _job_init(ctrl, hand, libc):
+    """PID 1 of the job's namespaces: its own /proc and loopback (made ahead), then, with the
+    job, private mounts of the job's directory and /tmp and the script's process; reports the
+    script's status once it and everything it left have ended."""
+    import json
+
+    failed = None
     try:
         os.setsid()
         _mount(libc, None, "/", None, MS_REC | MS_PRIVATE, "make mounts private")
         _mount(libc, "proc", "/proc", "proc", MS_NOSUID | MS_NODEV | MS_NOEXEC, "mount /proc")
-        d = "/cua/jobs/" + job["dir"]
-        _mount(libc, d + "/work", "/sandbox", None, MS_BIND | MS_REC, "bind /sandbox")
-        _mount(libc, d + "/tmp", "/tmp", None, MS_BIND | MS_REC, "bind /tmp")
-        _check(libc.umount2(b"/cua/jobs", MNT_DETACH), "hide the other jobs")
         _loopback_up()
     except OSError as e:
-        _send(ctrl, {"job": job["id"], "error": f"{SANDBOX_EXIT_SETUP}: {e}"})
+        failed = e
+    msg, fds = _recv_job(hand)
+    hand.close()
+    if not msg:
+        os._exit(0)
+    job = json.loads(msg)
+    if failed is None:
+        try:
+            d = "/cua/jobs/" + job["dir"]
+            _mount(libc, d + "/work", "/sandbox", None, MS_BIND | MS_REC, "bind /sandbox")
+            _mount(libc, d + "/tmp", "/tmp", None, MS_BIND | MS_REC, "bind /tmp")
+            _check(libc.umount2(b"/cua/jobs", MNT_DETACH), "hide the other jobs")
+        except OSError as e:
+            failed = e
+    if failed is not None:
+        _send(ctrl, {"job": job["id"], "error": f"{SANDBOX_EXIT_SETUP}: {failed}"})
         os._exit(1)
     try:
         pid = os.fork()

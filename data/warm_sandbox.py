@@ -56,6 +56,10 @@ def warm_enabled() -> bool:
     return os.environ.get(ENV, "1").strip().lower() not in ("0", "off", "false", "no")
 
 
+class _NotTaken(Exception):
+    """The zygote never received the job (it had died): the job can go to another zygote."""
+
+
 class _Job:
     def __init__(self) -> None:
         self.done = threading.Event()
@@ -178,10 +182,11 @@ class _Zygote:
             err: list[bytes] = []
             t0 = time.monotonic()
             try:
+                if self.dead or self.proc.poll() is not None:
+                    raise _NotTaken(self.dead or "the zygote exited")
                 socket.send_fds(self.ctrl, [json.dumps(spec).encode()], [out_w, err_w])
             except OSError as e:
-                job.error = f"the zygote does not take jobs: {e}"
-                job.done.set()
+                raise _NotTaken(f"the zygote does not take jobs: {e}") from None
             finally:
                 os.close(out_w)
                 os.close(err_w)
@@ -327,10 +332,11 @@ class WarmSandbox:
         why = "" if warm_enabled() else f"${ENV} is off"
         if not why and os.geteuid() != 0:
             why = "the warm sandbox needs root"
-        z = None if why else self._take(targets, access.admin_token)
-        if z is None and not why:
-            why = "the warm sandbox is closed"
-        if z is not None:
+        for _ in range(2):  # a zygote found dead before it took the job is replaced once
+            z = None if why else self._take(targets, access.admin_token)
+            if z is None:
+                why = why or "the warm sandbox is closed"
+                break
             try:
                 why = z.wait_ready(self.start_timeout_s)
                 if not why:
@@ -342,12 +348,19 @@ class WarmSandbox:
                         self.warm_runs += 1
                     return res
                 z.retired = True
+                break
+            except _NotTaken as e:
+                z.retired = True
+                why = f"the warm sandbox failed: {e}"
             finally:
                 with self._lock:
                     z.active -= 1
                     if z.retired and self._zygote is z:
                         self._zygote = None
                     self._release(z)
+            why, failed = "", why
+        else:  # never taken by a zygote: the cold path runs it
+            why = failed
         with self._lock:
             self.cold_runs += 1
             self.cold_reason = why

@@ -5,8 +5,10 @@ hostile-script cases run against both paths in test_sandbox.py."""
 
 from __future__ import annotations
 
+import os
 import textwrap
 import threading
+import time
 from pathlib import Path
 
 import pytest
@@ -155,6 +157,12 @@ def test_the_zygote_is_replaced_after_a_broken_limit_new_targets_or_its_death(tm
     # A zygote that died is replaced; the next script runs warm.
     warm._zygote.kill()
     assert run_script(ok, other, expect_reward=True, warm=warm).ok and warm.zygote_serial == 5
+    # Also when it died behind our back and nothing noticed before the script came.
+    import psutil
+
+    os.kill(warm._zygote.proc.pid, 9)
+    psutil.Process(warm._zygote.proc.pid).wait(10)
+    assert run_script(ok, other, expect_reward=True, warm=warm).ok and warm.zygote_serial == 6
     assert warm.cold_runs == 0
 
 
@@ -219,3 +227,25 @@ def test_warm_ends_a_script_as_the_cold_path_does(tmp_path, hub, warm, body):
     assert (hot.outcome, hot.returncode, hot.reward, hot.stdout, hot.sid_file) == \
         (cold.outcome, cold.returncode, cold.reward, cold.stdout, cold.sid_file)
     assert hot.message == cold.message
+
+
+def test_a_spare_supervisor_that_died_is_replaced(tmp_path, hub, warm):
+    """The zygote keeps the next job's supervisor ready; when that one is gone, the job gets a new
+    one from the same zygote."""
+    import psutil
+
+    access = HubAccess(hub.urls, "warm-spare", hub.admin_token)
+    ok = write(tmp_path, "print('REWARD: 1')\n")
+    assert run_script(ok, access, expect_reward=True, warm=warm).ok
+    zygote = next(p for p in psutil.Process(warm._zygote.proc.pid).children(recursive=True)
+                  if "--zygote" in p.cmdline() and p.name() != "bwrap" and p.parent().name() == "bwrap")
+    spares = zygote.children()
+    deadline = time.monotonic() + 30
+    while len(spares) > 1 and time.monotonic() < deadline:  # the last job's supervisor is still exiting
+        time.sleep(0.05)
+        spares = zygote.children()
+    assert len(spares) == 1  # one supervisor waits for the next job
+    spares[0].kill()
+    spares[0].wait(10)
+    assert run_script(ok, access, expect_reward=True, warm=warm).reward == 1
+    assert warm.zygote_serial == 1 and warm.cold_runs == 0
