@@ -1,8 +1,10 @@
 """One env worker drives all its slots from one event loop: a step on one slot completes while a
 reset on another slot of the same worker is still in flight (in the worker itself, and through
 the pool in local and Ray mode), and calls numbered for one slot run in their order whatever
-order they arrive in. The slow reset is a real setup script held at a gate (a hub session the
-test opens), so the order of events is decided by the test, not by timing."""
+order they arrive in; a browser killed while calls are in flight loses each episode once, and a
+reset in flight starts again in the new browser. The slow reset is a real setup script held at
+a gate (a hub session the test opens), so the order of events is decided by the test, not by
+timing."""
 
 from __future__ import annotations
 
@@ -81,6 +83,29 @@ def test_a_step_completes_while_another_slot_of_the_worker_resets(hub, gate):
         assert obs.screenshot.size == (1280, 800)
         _, results = w.step(1, CLICK)
         assert results[0].ok and w.ping()["launches"] == 1
+    finally:
+        w.close()
+
+
+def test_a_browser_killed_under_concurrent_calls_loses_each_episode_once(hub, gate):
+    w = EnvWorker(hub.urls, hub.admin_token, 2, setup_cache="off")
+    try:
+        w.reset(0, str(PIN))
+        slow = w.submit("reset", 1, str(gate.tuple_dir))  # in flight (at the gate) when the browser dies
+        w.kill_browser()
+        with pytest.raises(EnvironmentFailure, match="browser"):
+            w.step(0, CLICK)  # slot 0's episode was in the dead browser
+        with pytest.raises(EnvironmentFailure, match="before reset"):
+            w.step(0, CLICK)  # reported once: the slot now simply has no episode
+        gate.open()
+        obs = slow.result(timeout=WAIT_S).decode()  # the reset started again in the new browser
+        assert obs.screenshot.size == (1280, 800)
+        _, results = w.step(1, CLICK)
+        assert results[0].ok and w.score(1).reward == 0.0
+        w.reset(0, str(PIN))
+        assert w.score(0).reward == 0.0
+        info = w.ping()
+        assert info["launches"] == 2 and info["browser_alive"]
     finally:
         w.close()
 
