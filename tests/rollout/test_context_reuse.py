@@ -105,3 +105,73 @@ def test_legacy_hub_apps_never_reuse_a_context(hub, browser):
         assert recycle(ctx, page, {"notes": hub.urls["notes"]}) is None  # a dead page is not reused
     finally:
         ctx.close()
+
+
+def test_the_async_slot_reuses_and_cleans_its_page_like_the_sync_one(hub):
+    """The env worker's slot (Playwright's async API, ``recycle_async``) gives the next episode the
+    same context and page with nothing of the last one in them."""
+    import asyncio
+    import threading
+
+    from playwright.async_api import async_playwright
+
+    from cuagym.browser import launch_kwargs
+    from cuagym.rollout.slot import AsyncEpisodeSlot
+
+    t = load_tuple(PIN)
+    client = HubClient(hub.urls["notes"], hub.admin_token)
+    seen: dict = {}
+
+    async def main() -> None:
+        async with async_playwright() as p:
+            browser = await p.chromium.launch(**launch_kwargs())
+            slot = AsyncEpisodeSlot(browser, hub.urls, hub.admin_token, reuse_contexts=True)
+            try:
+                await slot.reset(t)
+                ctx1, page1, sid1 = slot.context, slot.page, slot.access.sid
+                await page1.evaluate(LEAVE_TRACES)
+                seen["before"] = await page1.evaluate(READ_TRACES)
+                seen["cookies1"] = {c["name"]: c["value"] for c in await ctx1.cookies()}
+                await slot.close_context()
+                await slot.reset(t)
+                seen["same"] = slot.context is ctx1 and slot.page is page1 and len(ctx1.pages) == 1
+                seen["sids"] = (sid1, slot.access.sid)
+                seen["after"] = await page1.evaluate(READ_TRACES)
+                seen["cookies2"] = {c["name"]: c["value"] for c in await ctx1.cookies()}
+                seen["page_state"] = await page1.evaluate(
+                    f"async () => (await fetch('/state?sid={COOKIE_ALIAS}')).json()")
+                await page1.go_back()
+                seen["back"] = page1.url
+            finally:
+                await slot.close_context()
+                await browser.close()
+
+    errors: list[BaseException] = []
+    th = threading.Thread(target=lambda: errors.extend(_run(asyncio.run, main())))
+    th.start()
+    th.join()
+    if errors:
+        client.close()
+        raise errors[0]
+    try:
+        before, after = seen["before"], seen["after"]
+        assert before["local"] == before["session"] == "ep1" and "trace-db" in before["dbs"]
+        assert seen["same"] and seen["sids"][0] != seen["sids"][1]
+        assert after["local"] is None and after["session"] is None and "trace" not in after["cookie"]
+        assert "trace-db" not in after["dbs"] and after["caches"] == [] and after["history"] <= 2
+        assert "trace" not in seen["cookies2"]
+        name = next(n for n in seen["cookies2"] if n.startswith("cua_session_"))
+        assert seen["cookies2"][name] != seen["cookies1"][name]
+        assert seen["page_state"] == client.state(seen["sids"][1]) and seen["page_state"]["ui"]["page"] == 2
+        assert seen["back"] == "about:blank"
+    finally:
+        client.close()
+
+
+def _run(fn, *args) -> list[BaseException]:
+    """``fn(*args)``; the exception it raised, if any, as a one-item list."""
+    try:
+        fn(*args)
+    except BaseException as e:
+        return [e]
+    return []
