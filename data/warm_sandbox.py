@@ -28,6 +28,7 @@ path. It needs root (as the cold path does to give each script a uid of its own)
 
 from __future__ import annotations
 
+import atexit
 import json
 import os
 import selectors
@@ -39,6 +40,7 @@ import sys
 import tempfile
 import threading
 import time
+import weakref
 from pathlib import Path
 
 from cuagym.data.sandbox import (BASE_ENV, RUNNER, Limits, HubAccess, Outcome, ScriptResult, _bwrap_system,
@@ -54,6 +56,17 @@ SETUP_FAILED = "sandbox setup failed"
 def warm_enabled() -> bool:
     """False when $CUAGYM_WARM_SANDBOX turns the warm path off (``0``, ``off``, ``false``, ``no``)."""
     return os.environ.get(ENV, "1").strip().lower() not in ("0", "off", "false", "no")
+
+
+_LIVE: "weakref.WeakSet[_Zygote]" = weakref.WeakSet()
+
+
+@atexit.register
+def _close_all() -> None:
+    """At exit, end this process's zygotes and remove their directories (they would end anyway
+    when the control socket closes, but leave their directories behind)."""
+    for z in list(_LIVE):
+        z.close()
 
 
 class _NotTaken(Exception):
@@ -108,6 +121,7 @@ class _Zygote:
         finally:
             theirs.close()
         threading.Thread(target=self._listen, daemon=True).start()
+        _LIVE.add(self)
 
     def _listen(self) -> None:
         while True:
@@ -227,6 +241,7 @@ class _Zygote:
             pass
 
     def close(self) -> None:
+        _LIVE.discard(self)
         try:
             self.ctrl.shutdown(socket.SHUT_RDWR)
         except OSError:
