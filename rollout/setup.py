@@ -23,7 +23,7 @@ from cuagym.config import Config, RolloutConfig
 from cuagym.data.format import TaskTuple
 from cuagym.rollout.agent_loop import LoopConfig
 from cuagym.rollout.engines.base import PolicyEngine, SamplingParams
-from cuagym.scaffold.context import ContextBuilder
+from cuagym.scaffold.context import IMAGE_PAD, VISION_END, VISION_START, ContextBuilder
 from cuagym.scaffold.prompt import system_prompt
 
 ENGINES = ("hf", "vllm", "openai")
@@ -100,7 +100,8 @@ def end_of_turn_ids(tokenizer: Any) -> list[int]:
     return ids
 
 
-VISION_TOKENS = ("<|vision_start|>", "<|vision_end|>", "<|image_pad|>", "<|video_pad|>")
+# The scaffold's image markers, and the video placeholder of the same vocabulary.
+VISION_TOKENS = (VISION_START, VISION_END, IMAGE_PAD, "<|video_pad|>")
 
 
 def vision_token_ids(tokenizer: Any) -> list[int]:
