@@ -33,7 +33,6 @@ FAMILY = "notes.pin_nth"
 NOTEBOOK_Y = {"Personal": 350, "Recipes": 390, "Travel": 420, "Work": 460, "Meetings": 490, "Projects": 530,
               "Q2 Launch": 560, "Reading": 600, "Journal": 630, "Learning": 670}
 SIDEBAR_X, LIST_X, ROW_Y, PIN = 100, 300, {2: 240, 3: 340, 4: 450}, (860, 30)
-NOTEBOOK_IDS: dict[str, str] = {}  # name -> id, read from the seed
 POSITIONS = {2: "second", 3: "third", 4: "fourth"}
 HELD_OUT = {("Personal", 2), ("Recipes", 3), ("Travel", 2), ("Work", 4), ("Meetings", 3), ("Projects", 2),
             ("Reading", 4), ("Learning", 3)}
@@ -157,11 +156,10 @@ def slug(name: str) -> str:
     return name.lower().replace(" ", "_")
 
 
-def write_tuple(nb: str, k: int, variant: str, wording: str, lists: dict[str, list[dict]]) -> str:
+def write_tuple(nb: str, nbid: str, k: int, variant: str, wording: str, lists: dict[str, list[dict]]) -> str:
     held = (nb, k) in HELD_OUT
     tid = f"{FAMILY}.{'held_out' if held else 'train'}.{slug(nb)}_{k}{variant}"
     note, neighbour = lists[nb][k - 1], lists[nb][k - 2]
-    nbid = NOTEBOOK_IDS[nb]
     d = OUT / tid
     shutil.rmtree(d, ignore_errors=True)
     (d / "near_miss").mkdir(parents=True)
@@ -198,9 +196,8 @@ def write_tuple(nb: str, k: int, variant: str, wording: str, lists: dict[str, li
 
 
 def main() -> None:
-    global NOTEBOOK_IDS
     state = seed_state()
-    NOTEBOOK_IDS = {b["name"]: b["id"] for b in state["notebooks"]}
+    ids = {b["name"]: b["id"] for b in state["notebooks"]}
     lists = notebook_lists(state)
     combos = [(nb, k) for nb in NOTEBOOK_Y for k in POSITIONS if k <= len(lists[nb])]
     for old in OUT.glob(f"{FAMILY}.*"):
@@ -208,10 +205,10 @@ def main() -> None:
     train, held = [], []
     for i, (nb, k) in enumerate(combos):
         if (nb, k) in HELD_OUT:
-            held.append(write_tuple(nb, k, "", WORDINGS[i % len(WORDINGS)], lists))
+            held.append(write_tuple(nb, ids[nb], k, "", WORDINGS[i % len(WORDINGS)], lists))
         else:  # two wordings of each training pair, so the words that matter are the names
             for j in (0, 1):
-                train.append(write_tuple(nb, k, "abc"[j], WORDINGS[(i + j) % len(WORDINGS)], lists))
+                train.append(write_tuple(nb, ids[nb], k, "abc"[j], WORDINGS[(i + j) % len(WORDINGS)], lists))
     print(f"train ({len(train)}): {' '.join(train)}")
     print(f"held out ({len(held)}): {' '.join(held)}")
 
