@@ -149,7 +149,7 @@ def make_engine(cfg: Config, *, policy: Any = None, tokenizer: Any = None, base_
         return VLLMEngine(cfg.model.path, eos_token_ids=end_of_turn_ids(tok), tensor_parallel_size=r.engine_tp_size,
                           enable_expert_parallel=r.engine_ep_size > 1, gpu_memory_utilization=r.gpu_memory_utilization,
                           dtype=cfg.model.dtype, enable_sleep_mode=cfg.cluster.colocate, seed=cfg.train.seed,
-                          max_images=r.image_max, **options)
+                          max_images=r.image_max, never_generate=vision_token_ids(tok), **options)
     from cuagym.rollout.engines.openai_compat import OpenAIEngine, OpenAIEngineConfig
 
     url = base_url or (cfg.model.path if is_url(cfg.model.path) else "")

@@ -22,6 +22,7 @@ zero-weight passes on a real sample.
 
 from __future__ import annotations
 
+import random
 import time
 from contextlib import nullcontext
 from typing import Any, Callable, Hashable, Iterator, Sequence
@@ -69,6 +70,19 @@ def split_evenly(items: Sequence[Any], parts: int) -> list[list[Any]]:
         out.append(list(items[start:end]))
         start = end
     return out
+
+
+def deal_minibatches(traj_ids: Sequence[Hashable], parts: int, seed: int | None) -> list[list[Hashable]]:
+    """The trajectories of one update in ``min(parts, len)`` minibatches of near-equal size.
+
+    Rollout order keeps a group's trajectories together, so contiguous chunks would step towards
+    one or two tasks at a time; with a ``seed`` the order is shuffled first (seeded by the update,
+    so every rank, and a resumed run, deals the same way). ``None`` keeps rollout order.
+    """
+    order = list(traj_ids)
+    if seed is not None:
+        random.Random(seed).shuffle(order)
+    return split_evenly(order, min(parts, len(order)))
 
 
 class _Tally:
@@ -135,12 +149,14 @@ class Learner:
     ``micro_batch_tokens`` budget). ``temperature`` is the rollout sampling temperature: every
     log-prob (old, current, and the gap to the rollout's) is taken under softmax(logits / T),
     the distribution the engine sampled from and recorded (greedy rollouts: pass 1).
+    ``never_generate`` are the token ids the engines mask out before sampling (the vision
+    markers); they are masked out of the learner's softmax too.
     """
 
     def __init__(self, policy: Any, learner_cfg: LearnerConfig, gspo_cfg: GSPOConfig, *,
                  model_cfg: ModelConfig | None = None, total_steps: int | None = None,
                  microbatcher: Callable[[Sequence[TrainSample]], list[list[TrainSample]]] | None = None,
-                 temperature: float = 1.0) -> None:
+                 temperature: float = 1.0, never_generate: Sequence[int] = (), seed: int = 0) -> None:
         import deepspeed
 
         for name, cfg in (("learner", learner_cfg), ("gspo", gspo_cfg)):
@@ -165,9 +181,10 @@ class Learner:
         scheduler = torch.optim.lr_scheduler.LambdaLR(
             optimizer, lr_multiplier(learner_cfg.lr_schedule, learner_cfg.warmup_steps, total_steps))
         self.engine, self.optimizer, _, self.scheduler = deepspeed.initialize(
-            model=PolicyLogprobs(model, temperature), optimizer=optimizer, lr_scheduler=scheduler,
+            model=PolicyLogprobs(model, temperature, never_generate), optimizer=optimizer, lr_scheduler=scheduler,
             config=deepspeed_config(learner_cfg, on_gpu=torch.cuda.is_available()), dist_init_required=False)
         self.optimizer_steps = 0
+        self.seed = int(seed)
         self.microbatches = microbatcher or (lambda items: pack_microbatches(items, learner_cfg.micro_batch_tokens))
 
     @property
@@ -309,8 +326,9 @@ class Learner:
             if any(s.traj_num_tokens != counted or s.advantage != group[0].advantage for s in group):
                 raise ValueError(f"trajectory {t!r}: its slices must share one advantage and a traj_num_tokens equal "
                                  f"to their total policy tokens ({counted}); pass all slices of each trajectory")
-        traj_ids = list(by_traj)
-        minibatches = split_evenly(traj_ids, min(self.cfg.minibatches_per_rollout, len(traj_ids)))
+        minibatches = deal_minibatches(list(by_traj), self.cfg.minibatches_per_rollout,
+                                       self.seed * 1_000_003 + self.optimizer_steps if self.cfg.shuffle_minibatches
+                                       else None)
         mine = [[s for t in mb[self.rank::self.world_size] for s in by_traj[t]] for mb in minibatches]
         filler = min(samples, key=len)
         self.engine.train()

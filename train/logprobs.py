@@ -13,24 +13,26 @@ chunk, whatever the context length. Positions outside the mask get log-prob 0.
 
 ``temperature`` divides the logits before the softmax: the learner scores tokens under the same
 tempered distribution the rollout engine sampled them from (and recorded the log-probs of), so
-the importance ratios and truncated IS compare like with like.
+the importance ratios and truncated IS compare like with like. ``banned`` token ids (the vision
+markers a policy must never write) are masked out of that softmax on both sides for the same
+reason: the engines sample from the masked distribution and record its log-probs.
 """
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, Sequence
 
 import torch
 
+from cuagym.rollout.engines.base import sampling_logits
 from cuagym.train.samples import MicroBatch
 
 
-def gather_token_logprobs(logits: torch.Tensor, input_ids: torch.Tensor, temperature: float = 1.0) -> torch.Tensor:
+def gather_token_logprobs(logits: torch.Tensor, input_ids: torch.Tensor, temperature: float = 1.0,
+                          banned: Sequence[int] = ()) -> torch.Tensor:
     """logits [B, T, V], input_ids [B, T] -> [B, T] log-probs of each next token under
-    softmax(logits / temperature), 0 at t = 0."""
-    pred = logits[:, :-1].float()                                             # [B, T-1, V]
-    if temperature != 1.0:
-        pred = pred / temperature
+    softmax(logits / temperature) with ``banned`` ids masked out, 0 at t = 0."""
+    pred = sampling_logits(logits[:, :-1].float(), temperature, banned)       # [B, T-1, V]
     target = input_ids[:, 1:].unsqueeze(-1)                                   # [B, T-1, 1]
     # logit - logsumexp instead of a full log_softmax: one [B, T-1, V] tensor fewer.
     lp = pred.gather(-1, target).squeeze(-1) - torch.logsumexp(pred, dim=-1)  # [B, T-1]
@@ -38,20 +40,20 @@ def gather_token_logprobs(logits: torch.Tensor, input_ids: torch.Tensor, tempera
 
 
 def _chunk_logprobs(lm_head: torch.nn.Module, hidden: torch.Tensor, targets: torch.Tensor,
-                    temperature: float = 1.0) -> torch.Tensor:
-    """hidden [N, H], targets [N] -> [N] log p(target) under softmax(lm_head(hidden) / temperature).
+                    temperature: float = 1.0, banned: Sequence[int] = ()) -> torch.Tensor:
+    """hidden [N, H], targets [N] -> [N] log p(target) under softmax(lm_head(hidden) / temperature),
+    ``banned`` ids masked out.
 
     ``lm_head`` is called as a module (never its weight read directly) so that ZeRO-3 gathers
     its partitioned weight in the forward and again in the checkpoint's recomputation.
     """
-    logits = lm_head(hidden).float()                                          # [N, V]
-    if temperature != 1.0:
-        logits = logits / temperature
+    logits = sampling_logits(lm_head(hidden).float(), temperature, banned)    # [N, V]
     return logits.gather(-1, targets.unsqueeze(-1)).squeeze(-1) - torch.logsumexp(logits, dim=-1)
 
 
 def masked_token_logprobs(hidden: torch.Tensor, lm_head: torch.nn.Module, input_ids: torch.Tensor,
-                          policy_mask: torch.Tensor, chunk_tokens: int, temperature: float = 1.0) -> torch.Tensor:
+                          policy_mask: torch.Tensor, chunk_tokens: int, temperature: float = 1.0,
+                          banned: Sequence[int] = ()) -> torch.Tensor:
     """Log-probs [B, T] of the tokens under ``policy_mask`` from the last hidden states [B, T, H].
 
     Equal to ``gather_token_logprobs(lm_head(hidden), input_ids) * policy_mask``, computed
@@ -68,15 +70,16 @@ def masked_token_logprobs(hidden: torch.Tensor, lm_head: torch.nn.Module, input_
     for start in range(0, h.shape[0], max(int(chunk_tokens), 1)):
         hc, tc = h[start:start + chunk_tokens], targets[start:start + chunk_tokens]
         if torch.is_grad_enabled():
-            pieces.append(torch.utils.checkpoint.checkpoint(_chunk_logprobs, lm_head, hc, tc, temperature,
+            pieces.append(torch.utils.checkpoint.checkpoint(_chunk_logprobs, lm_head, hc, tc, temperature, banned,
                                                             use_reentrant=False))
         else:
-            pieces.append(_chunk_logprobs(lm_head, hc, tc, temperature))
+            pieces.append(_chunk_logprobs(lm_head, hc, tc, temperature, banned))
     return out.index_put((rows, cols + 1), torch.cat(pieces))
 
 
 def policy_logprobs(policy: Any, inputs: dict[str, torch.Tensor], policy_mask: torch.Tensor, chunk_tokens: int = 0,
-                    router_aux: bool = False, temperature: float = 1.0) -> tuple[torch.Tensor, torch.Tensor | None]:
+                    router_aux: bool = False, temperature: float = 1.0,
+                    banned: Sequence[int] = ()) -> tuple[torch.Tensor, torch.Tensor | None]:
     """(log-probs [B, T], router aux loss or None) of ``inputs`` under the HF model ``policy``.
 
     With ``chunk_tokens > 0`` only the positions under ``policy_mask`` [B, T] get log-probs
@@ -88,11 +91,11 @@ def policy_logprobs(policy: Any, inputs: dict[str, torch.Tensor], policy_mask: t
     if chunk_tokens > 0 and hasattr(policy, "lm_head") and hasattr(policy, "model"):
         out = policy.model(**inputs, **kwargs)  # the body, without the vocabulary projection
         logp = masked_token_logprobs(out[0], policy.lm_head, inputs["input_ids"], policy_mask, chunk_tokens,
-                                     temperature)
+                                     temperature, banned)
         aux = _router_aux_loss(policy, out, inputs) if router_aux else None
     else:
         out = policy(**inputs, **kwargs)
-        logp = gather_token_logprobs(out.logits, inputs["input_ids"], temperature)
+        logp = gather_token_logprobs(out.logits, inputs["input_ids"], temperature, banned)
         aux = getattr(out, "aux_loss", None) if router_aux else None
     if router_aux and aux is None:
         raise ValueError("router aux loss requested but the model returned no aux_loss; "
@@ -107,17 +110,19 @@ class PolicyLogprobs(torch.nn.Module):
     inside the engine's forward keeps ZeRO-3's bookkeeping whole (parameters gathered for
     every submodule, including ones read functionally, and the engine's backward hooks).
     Parameter names carry the prefix ``policy.`` (:data:`WRAPPED_PREFIX`). ``temperature`` is
-    the rollout sampling temperature every log-prob is taken under.
+    the rollout sampling temperature every log-prob is taken under; ``banned`` the token ids the
+    engines never sample (masked out of every softmax).
     """
 
-    def __init__(self, policy: torch.nn.Module, temperature: float = 1.0) -> None:
+    def __init__(self, policy: torch.nn.Module, temperature: float = 1.0, banned: Sequence[int] = ()) -> None:
         super().__init__()
         self.policy = policy
         self.temperature = float(temperature)
+        self.banned = tuple(sorted(set(int(i) for i in banned)))
 
     def forward(self, inputs: dict[str, torch.Tensor], policy_mask: torch.Tensor, chunk_tokens: int = 0,
                 router_aux: bool = False) -> tuple[torch.Tensor, torch.Tensor | None]:
-        return policy_logprobs(self.policy, inputs, policy_mask, chunk_tokens, router_aux, self.temperature)
+        return policy_logprobs(self.policy, inputs, policy_mask, chunk_tokens, router_aux, self.temperature, self.banned)
 
 
 WRAPPED_PREFIX = "policy."

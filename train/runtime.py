@@ -113,6 +113,7 @@ class LearnerWorker:
         import torch
 
         from cuagym.modeling import load_policy
+        from cuagym.rollout.setup import vision_token_ids
         from cuagym.train.learner import Learner
 
         master = master or self.master
@@ -121,11 +122,13 @@ class LearnerWorker:
         cfg = self.cfg
         torch.manual_seed(cfg.train.seed)
         policy = load_policy(self.policy_path, dtype=cfg.model.dtype, attn_implementation=cfg.model.attn_implementation)
-        # Log-probs under the distribution the engines sample from (greedy rollouts record T = 1).
+        # Log-probs under the distribution the engines sample from (greedy rollouts record T = 1),
+        # with the vision markers the engines never sample masked out as they mask them.
         temperature = cfg.rollout.temperature if cfg.rollout.temperature > 0 else 1.0
         self.learner = Learner(policy, cfg.learner, cfg.gspo, model_cfg=cfg.model,
                                total_steps=self.total_steps * cfg.learner.minibatches_per_rollout,
-                               temperature=temperature)
+                               temperature=temperature, never_generate=vision_token_ids(policy.tokenizer),
+                               seed=cfg.train.seed)
         return self.learner.rank
 
     def update(self, samples: Sequence[Any], max_logprob_gap: float = 0.0) -> dict[str, float]:

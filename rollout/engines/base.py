@@ -3,9 +3,21 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Any, Protocol
+from typing import Any, Protocol, Sequence
 
 import torch
+
+
+def sampling_logits(logits: torch.Tensor, temperature: float = 1.0, banned: Sequence[int] = ()) -> torch.Tensor:
+    """logits [..., V] (float) as every engine samples from them and records log-probs of: divided
+    by the temperature, with the ``banned`` vocabulary entries (tokens a policy must never write)
+    at -inf. The learner scores tokens under the same transform. Out of place, so autograd sees it."""
+    if temperature != 1.0:
+        logits = logits / temperature
+    if len(banned):
+        idx = torch.as_tensor(list(banned), dtype=torch.long, device=logits.device)
+        logits = logits.index_fill(-1, idx, float("-inf"))
+    return logits
 
 
 @dataclass(frozen=True)

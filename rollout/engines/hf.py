@@ -1,8 +1,9 @@
 """The CPU (or single-GPU) engine: transformers ``generate`` on a policy loaded by the factory.
 
 Prompts arrive as token ids (the scaffold's exact contexts), are left-padded into one batch
-and generated together; log-probs are taken from the raw logits of every generated step, so
-they are the sampling distribution's, not the processed scores'.
+and generated together; log-probs are taken from the raw logits of every generated step under
+the sampling transform (temperature, banned tokens), so they are the sampling distribution's,
+not the processed scores' (which top-p would truncate).
 """
 
 from __future__ import annotations
@@ -13,7 +14,7 @@ from typing import Any, Iterable
 
 import torch
 
-from cuagym.rollout.engines.base import GenRequest, GenResult, SamplingParams
+from cuagym.rollout.engines.base import GenRequest, GenResult, SamplingParams, sampling_logits
 from cuagym.rollout.engines.weight_sync import SyncGroup, TensorMeta, receive_bucket, weights_checksum
 
 
@@ -23,8 +24,9 @@ class HFEngine:
         self.model = model.eval()
         self.eos = set(int(i) for i in eos_token_ids)
         self.pad = int(pad_token_id)
-        # Tokens masked out before sampling (the vision markers). The recorded log-probs stay
-        # those of the unmasked softmax(logits / T), the distribution the learner recomputes.
+        # Tokens masked out before sampling (the vision markers). The recorded log-probs are
+        # those of the masked softmax(logits / T) sampled from, which the learner recomputes
+        # with the same mask (cuagym.rollout.engines.base.sampling_logits).
         self.never = sorted(set(int(i) for i in never_generate))
         self._version = 0
         self._lock = threading.Lock()
@@ -134,7 +136,8 @@ class HFEngine:
                 return_dict_in_generate=True, bad_words_ids=[[i] for i in self.never] or None)
         seqs = out.sequences[:, width:]
         temp = p.temperature if sample else 1.0
-        logps = torch.stack([torch.log_softmax(l.float() / temp, -1) for l in out.logits], 1)  # [B, N, V]
+        logps = torch.stack([torch.log_softmax(sampling_logits(l.float(), temp, self.never), -1)
+                             for l in out.logits], 1)                                      # [B, N, V]
         results = []
         seconds = time.monotonic() - t0
         for b, r in enumerate(reqs):

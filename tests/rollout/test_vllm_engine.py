@@ -80,6 +80,9 @@ def test_sampling_params_ask_for_the_sampled_tokens_logprobs():
     kw = sampling_kwargs(SamplingParams(temperature=0.7, top_p=0.9, max_new_tokens=33, seed=5), [12, 7])
     assert kw == {"temperature": 0.7, "top_p": 0.9, "max_tokens": 33, "logprobs": 0, "stop_token_ids": [7, 12],
                   "skip_special_tokens": False, "detokenize": False, "seed": 5}
+    # The vision markers leave the sampling distribution (and its recorded log-probs) by logit bias.
+    banned = sampling_kwargs(SamplingParams(), [7], never_generate=[30, 3, 30])
+    assert banned["logit_bias"] == {3: -100.0, 30: -100.0}
     with pytest.raises(ValueError, match="bad sampling params"):
         sampling_kwargs(SamplingParams(top_p=0.0), [1])
 

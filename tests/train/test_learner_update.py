@@ -11,8 +11,9 @@ import torch
 from cuagym.config import GSPOConfig, LearnerConfig
 from cuagym.modeling import load_policy
 from cuagym.rollout.engines.hf import HFEngine
+from cuagym.rollout.setup import vision_token_ids
 from cuagym.scaffold import Slice
-from cuagym.train.learner import METRIC_NAMES, Learner, LogprobGapError, split_evenly
+from cuagym.train.learner import METRIC_NAMES, Learner, LogprobGapError, deal_minibatches, split_evenly
 from cuagym.train.logprobs import forward_logprobs
 from cuagym.train.samples import collate, sample_from_slice, samples_from_trajectory
 from tests.train.trajlib import INSTRUCTION, make_builder, record, to_samples
@@ -42,6 +43,18 @@ def params(model):
 def test_split_evenly_by_hand():
     assert split_evenly([1, 2, 3, 4, 5], 2) == [[1, 2, 3], [4, 5]]
     assert split_evenly(list(range(4)), 4) == [[0], [1], [2], [3]]
+
+
+def test_minibatches_mix_the_groups_of_a_rollout_batch():
+    # Four groups of eight trajectories, in rollout order (a group's trajectories together).
+    ids = [f"task{g}-{i}" for g in range(4) for i in range(8)]
+    assert deal_minibatches(ids, 4, None) == [ids[0:8], ids[8:16], ids[16:24], ids[24:32]]  # one task each
+    dealt = deal_minibatches(ids, 4, seed=7)
+    assert dealt == deal_minibatches(ids, 4, seed=7)                   # every rank deals the same
+    assert sorted(sum(dealt, [])) == sorted(ids) and [len(mb) for mb in dealt] == [8, 8, 8, 8]
+    assert all(len({t.split("-")[0] for t in mb}) >= 2 for mb in dealt)
+    assert dealt != deal_minibatches(ids, 4, seed=8)                   # another update, another deal
+    assert len(deal_minibatches(ids[:3], 4, seed=1)) == 3              # never more minibatches than trajectories
 
 
 def test_update_moves_toward_positive_advantage(tiny_policy_dir, group_samples):
@@ -177,25 +190,31 @@ def test_bad_config_is_rejected(tiny_policy_dir):
         Learner(policy, LearnerConfig(lr_schedule="cosine", warmup_steps=2), GSPOConfig())
 
 
-def test_learner_scores_tokens_at_the_rollout_temperature(tiny_policy_dir, shared_tiny_policy):
-    """The engine records log-probs of softmax(logits / T); a learner built with the same T
-    recomputes them (the consistency gap is float noise), one built for T = 1 does not."""
-    trajs = record(shared_tiny_policy, num_traj=2, num_steps=3, seed=3, temperature=0.7)
+def test_learner_scores_tokens_under_the_engines_sampling_distribution(tiny_policy_dir, shared_tiny_policy):
+    """The engine samples from softmax(logits / T) with the vision markers masked out and records
+    those log-probs; a learner built with the same T and mask recomputes them (the consistency
+    gap is float noise). One built for T = 1, or without the mask, does not: the first is refused
+    before any weight moves, the second is off by the markers' share of the (random) policy's mass."""
+    banned = tuple(vision_token_ids(shared_tiny_policy.tokenizer))
+    assert len(banned) == 4
+    trajs = record(shared_tiny_policy, num_traj=2, num_steps=3, seed=3, temperature=0.7, never_generate=banned)
+    assert not any(t in banned for tr in trajs for st in tr.steps for t in st.gen_ids)
     samples = to_samples(shared_tiny_policy, trajs, [1.0, -1.0])
     gaps = {}
-    for t in (0.7, 1.0):
+    for name, t, ban in (("same", 0.7, banned), ("T=1", 1.0, banned), ("no mask", 0.7, ())):
         policy = load_policy(tiny_policy_dir, dtype="float32", attn_implementation="sdpa")
         learner = Learner(policy, LearnerConfig(lr=1e-3, micro_batch_tokens=2000), GSPOConfig(eps_low=0.2, eps_high=0.2),
-                          temperature=t)
-        if t == 1.0:
+                          temperature=t, never_generate=ban)
+        if name == "T=1":
             # With a gap limit the mismatched batch is refused before any weight moves.
             before = params(learner.model)
             with pytest.raises(LogprobGapError, match="train.max_logprob_gap=0.0001"):
                 learner.update(samples, max_logprob_gap=1e-4)
             after = params(learner.model)
             assert all(torch.equal(before[n], after[n]) for n in before)
-        m = learner.update(samples, max_logprob_gap=1e-4 if t == 0.7 else 0.0)
-        gaps[t] = m["logprob_gap_max"]
-    print(f"\nmax |rollout - learner| log-prob: learner at T=0.7 {gaps[0.7]:.2e}, at T=1 {gaps[1.0]:.2e}")
-    assert gaps[0.7] <= 1e-4
-    assert gaps[1.0] > 1e-2
+        m = learner.update(samples, max_logprob_gap=1e-4 if name == "same" else 0.0)
+        gaps[name] = m["logprob_gap_max"]
+    print(f"\nmax |rollout - learner| log-prob: {', '.join(f'{k} {v:.2e}' for k, v in gaps.items())}")
+    assert gaps["same"] <= 1e-4
+    assert gaps["T=1"] > 1e-2
+    assert gaps["no mask"] > 10 * max(gaps["same"], 1e-7)

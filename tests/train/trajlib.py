@@ -31,10 +31,12 @@ class Recorded:
 
 
 def record(policy, num_traj: int, num_steps: int, *, seed: int = 0, max_new_tokens: int = 6,
-           image_max: int = 4, fold_size: int = 2, temperature: float = 1.0) -> list[Recorded]:
+           image_max: int = 4, fold_size: int = 2, temperature: float = 1.0,
+           never_generate: tuple[int, ...] = ()) -> list[Recorded]:
     """``num_traj`` trajectories of ``num_steps`` steps sampled from ``policy``."""
     builder = make_builder(policy, image_max, fold_size)
-    engine = HFEngine(policy.model, eos_token_ids=[builder.im_end], pad_token_id=policy.tokenizer.pad_token_id)
+    engine = HFEngine(policy.model, eos_token_ids=[builder.im_end], pad_token_id=policy.tokenizer.pad_token_id,
+                      never_generate=never_generate)
     out = []
     torch.manual_seed(seed)
     for n in range(num_traj):
