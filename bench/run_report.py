@@ -46,6 +46,38 @@ def golden_sequences(root: str, prefixes: list[str]) -> set[str]:
     return out
 
 
+def same_action(done: dict, golden: dict, tol: float) -> bool:
+    """Whether an executed action is the golden one: same type (and status), and for pointer
+    actions the same point within ``tol`` units of the shared frame (relative_999 here)."""
+    if done.get("type") != golden.get("type") or done.get("status") != golden.get("status"):
+        return False
+    if "x" in golden:
+        return (done.get("frame") == golden.get("frame") and abs(float(done["x"]) - golden["x"]) <= tol
+                and abs(float(done["y"]) - golden["y"]) <= tol)
+    return True
+
+
+def golden_agreement(run_dir: str, step: int, root: str, prefixes: list[str], tol: float = 15.0) -> list[float]:
+    """For the evaluation at ``step``: the share of episodes whose first k turns did exactly what
+    the tuple's golden trajectory does, for k = 1 .. the longest golden trajectory. Turn 1 of
+    notes.pin_nth is the click on the named notebook: its share measures grounding, not format."""
+    golden = {t.id: t.golden_actions().steps for t in Dataset(root, prefixes=prefixes) if t.golden_actions()}
+    depth = max((len(g) for g in golden.values()), default=0)
+    hits, total = [0] * depth, 0
+    for traj in sorted((Path(run_dir) / "eval" / f"step_{step:06d}" / "trajectories").glob("*")):
+        meta = json.loads((traj / "meta.json").read_text())
+        if meta["tuple_id"] not in golden:
+            continue
+        total += 1
+        turns = [json.loads(line)["actions"] for line in (traj / "steps.jsonl").read_text().splitlines() if line]
+        for k, want in enumerate(golden[meta["tuple_id"]]):
+            got = turns[k] if k < len(turns) else []
+            if len(got) != len(want) or not all(same_action(d, g, tol) for d, g in zip(got, want)):
+                break
+            hits[k] += 1
+    return [h / total for h in hits] if total else []
+
+
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("run_dir")
@@ -84,6 +116,16 @@ def main() -> None:
     if len(held) >= 2:
         lines.append(f"| held-out tuples, success (step {e_steps[0]} -> step {e_steps[-1]}) | {100 * held[0]:.1f}% "
                      f"| {100 * held[-1]:.1f}% |")
+    if len(held) >= 2:
+        first_eval, last_eval = (golden_agreement(args.run_dir, s, cfg.train.eval_tuples,
+                                                  list(cfg.train.eval_task_filter)) for s in (e_steps[0], e_steps[-1]))
+        if first_eval and last_eval:
+            lines += ["", "Held-out episodes whose first k turns match the golden trajectory (clicks within 15 "
+                      "units of 999; turn 1 is the click on the named notebook, turn 2 the row):", "",
+                      "| first k turns | " + " | ".join(str(k + 1) for k in range(len(first_eval))) + " |",
+                      "|---|" + "---:|" * len(first_eval),
+                      f"| step {e_steps[0]} | " + " | ".join(f"{100 * v:.1f}%" for v in first_eval) + " |",
+                      f"| step {e_steps[-1]} | " + " | ".join(f"{100 * v:.1f}%" for v in last_eval) + " |"]
     steps, _ = series(recs, "rollout/success_rate")
     lines += ["", "Per step:", "", "| metric | " + " | ".join(str(s) for s in steps) + " |",
               "|---|" + "---:|" * len(steps)]
