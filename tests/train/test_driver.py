@@ -28,9 +28,9 @@ from cuagym.modeling import load_policy
 from cuagym.rollout.trajectory import StepLog, Trajectory, iter_trajectories, load_trajectory
 from cuagym.scaffold import StepRecord
 from cuagym.train.driver import build_batch, train
-from cuagym.rollout.setup import make_builder
+from cuagym.rollout.setup import make_builder, vision_token_ids
 from cuagym.train.export import export_checkpoint
-from cuagym.train.logprobs import forward_logprobs
+from cuagym.train.logprobs import PolicyLogprobs, forward_logprobs
 from cuagym.train.samples import collate, samples_from_trajectory
 from cuagym.train.tracking import STEP_METRICS, read_metrics
 from tests.data.tuplelib import SETUP, write_tuple
@@ -96,8 +96,9 @@ def recorded_vs(model, builder, traj_dir: Path) -> tuple[float, float]:
     steps = [StepRecord(s.gen_ids, s.logprobs, s.feedback) for s in tr.steps]
     samples = samples_from_trajectory(builder, tr.instruction, tr.screenshots, steps, 0.0, tr.traj_id)
     batch = collate(samples, 0)  # right padding never changes a causal row's log-probs
+    scorer = PolicyLogprobs(model, 1.0, vision_token_ids(builder.tok))  # the engine's masked softmax (T = 1 here)
     with torch.no_grad():
-        logp, _ = forward_logprobs(model, batch)
+        logp, _ = forward_logprobs(scorer, batch)
     diff = (logp - batch.rollout_logprobs)[batch.policy_mask].abs()
     return float(diff.max()), float(diff.mean())
 
