@@ -222,9 +222,10 @@ class Run:
 
     def evaluate(self, step: int) -> dict[str, float]:
         tc = self.cfg.train
-        rep = evaluate(self.held_out, tc.eval_group_size, self.pool, self.rt.engines, self.builder, self.tokenizer,
-                       loop_config(self.cfg.rollout, tc.eval_temperature, seed=tc.seed),
-                       self.run_dir / "eval" / f"step_{step:06d}", policy_version=step)
+        with own_random_stream(tc.seed * 1_000_003 + step, tc.mode == "sync"):
+            rep = evaluate(self.held_out, tc.eval_group_size, self.pool, self.rt.engines, self.builder,
+                           self.tokenizer, loop_config(self.cfg.rollout, tc.eval_temperature, seed=tc.seed),
+                           self.run_dir / "eval" / f"step_{step:06d}", policy_version=step)
         (self.run_dir / "eval" / f"step_{step:06d}.json").write_text(rep.to_json())
         self.say(f"held-out evaluation at step {step}:\n{success_table(rep)}")
         self.tracker.log(step, rep.metrics("eval"))
@@ -232,6 +233,22 @@ class Run:
 
     def due(self, every: int, step: int) -> bool:
         return bool(every) and (step % every == 0 or step == self.cfg.train.steps)
+
+
+@contextmanager
+def own_random_stream(seed: int, enabled: bool) -> Iterator[None]:
+    """Run the block on a torch random stream seeded with ``seed``, then restore the caller's.
+
+    Evaluation samples on this: how often a run evaluates then changes neither its training
+    rollouts nor its evaluations at other steps. It covers engines in this process (the local
+    runtime) and only sync mode, where no training rollout runs during an evaluation.
+    """
+    if not enabled:
+        yield
+        return
+    with torch.random.fork_rng(devices=[]):
+        torch.manual_seed(seed)
+        yield
 
 
 def setup_run(cfg: Config, resume: bool, log: Callable[[str], None] | None) -> Run:

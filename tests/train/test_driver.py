@@ -27,7 +27,7 @@ from cuagym.data.dataset import Dataset, EpochSampler
 from cuagym.modeling import load_policy
 from cuagym.rollout.trajectory import StepLog, Trajectory, iter_trajectories, load_trajectory
 from cuagym.scaffold import StepRecord
-from cuagym.train.driver import build_batch, train
+from cuagym.train.driver import build_batch, own_random_stream, train
 from cuagym.rollout.setup import make_builder, vision_token_ids
 from cuagym.train.export import export_checkpoint
 from cuagym.train.logprobs import PolicyLogprobs, forward_logprobs
@@ -46,6 +46,25 @@ def fake(tid: str, reward: float | None, n_tokens: int = 3) -> Trajectory:
     t.steps.append(StepLog(0, "x", list(range(5, 5 + n_tokens)), [-0.5] * n_tokens, [], [], [], "OK"))
     t.screenshots = [shot(1), shot(2)]
     return t
+
+
+def test_evaluation_samples_on_its_own_stream_and_leaves_the_training_stream_alone():
+    torch.manual_seed(3)
+    untouched = torch.rand(4)
+    torch.manual_seed(3)
+    first = torch.rand(2)
+    with own_random_stream(11, enabled=True):
+        inside = torch.rand(5)
+    after = torch.rand(2)
+    assert torch.equal(torch.cat([first, after]), untouched)   # as if the block never ran
+    torch.manual_seed(11)
+    assert torch.equal(inside, torch.rand(5))                   # the block's stream is its seed's
+    # Disabled (async mode: a training rollout may run meanwhile), the block shares the stream.
+    torch.manual_seed(3)
+    torch.rand(2)
+    with own_random_stream(11, enabled=False):
+        shared = torch.rand(1)
+    assert torch.equal(shared, untouched[2:3])
 
 
 def test_build_batch_advantages_and_dropped_groups(shared_tiny_policy):
