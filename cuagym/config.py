@@ -135,8 +135,9 @@ class LearnerConfig:
     betas: tuple[float, float] = cfg((0.9, 0.999), "AdamW betas")
     grad_clip: float = cfg(1.0, "global gradient-norm clip")
     minibatches_per_rollout: int = cfg(4, "optimizer steps per rollout batch (the paper uses 4)")
-    shuffle_minibatches: bool = cfg(False, "deal the batch's trajectories to the minibatches in a seeded random "
-                                    "order (false: rollout order, which puts whole groups in one minibatch)")
+    shuffle_minibatches: bool = cfg(False, "deal the batch's trajectories to the minibatches in a random order seeded "
+                                    "by train.seed and the update (the same on every learner rank and after a resume); "
+                                    "false: rollout order, which puts whole groups in one minibatch")
     micro_batch_tokens: int = cfg(16384, "token budget of one micro-batch (slices are packed up to it)")
     logprob_chunk_tokens: int = cfg(1024, "vocabulary projection only at policy tokens, this many rows at a "
                                     "time, recomputed in backward (0 = full logits at every position)")

@@ -37,6 +37,10 @@ def overrides(run_dir: Path, policy: Path, **extra: str) -> list[str]:
         "train.sample_table_every": "0", "train.run_dir": str(run_dir), "train.progress_bar": "false",
         "rollout.group_size": "4", "rollout.tasks_per_step": "2", "rollout.env_workers": "1",
         "rollout.slots_per_worker": "4", "rollout.seed_requests": "true", "learner.minibatches_per_rollout": "2",
+        # Two ranks deal the shuffled minibatches among themselves. A small step keeps step 2's
+        # groups mixed: at tiny.yaml's lr a shuffled first update can leave step 2 all-zero, and
+        # then nothing would be trained or compared at step 2.
+        "learner.shuffle_minibatches": "true", "learner.lr": "1e-4",
         "wandb.mode": "offline",
     }
     base.update(extra)
