@@ -237,17 +237,16 @@ class Run:
 
 @contextmanager
 def own_random_stream(seed: int, enabled: bool) -> Iterator[None]:
-    """Run the block on a torch random stream seeded with ``seed``, then restore the caller's.
+    """Run the block on torch random streams (CPU and every CUDA device) seeded with ``seed``, then
+    restore the caller's.
 
     Evaluation samples on this: how often a run evaluates then changes neither its training
     rollouts nor its evaluations at other steps. It covers engines in this process (the local
     runtime) and only sync mode, where no training rollout runs during an evaluation.
     """
-    if not enabled:
-        yield
-        return
-    with torch.random.fork_rng(devices=[]):
-        torch.manual_seed(seed)
+    with torch.random.fork_rng(devices=list(range(torch.cuda.device_count())), enabled=enabled):
+        if enabled:
+            torch.manual_seed(seed)
         yield
 
 
